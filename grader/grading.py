@@ -1,0 +1,177 @@
+"""Grading one submission: the pure function from a submission to its result.
+
+``grade_submission`` prepares the submission, runs the exercise tests in a trusted
+pytest process (which starts the untrusted worker), and returns the canonical
+result::
+
+    {"submission", "score", "max_score", "status", "seed",
+     "exercises": {name: {"score", "max_score", "hidden_points_absent",
+                          "tests": [{"name", "outcome", "points", "max_points",
+                                     "message", "duration_s", "visibility"}]}},
+     "warnings", "output", "provenance"}
+
+``status`` is ``graded``, ``invalid_submission`` (graded as zero, with the reason
+in ``message``) or ``grader_error`` (an infrastructure fault: not the student's).
+It never prints and never raises for a bad submission.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import grader
+from grader.course import POINTS_PER_EXERCISE, Course
+from grader.submission import InvalidSubmission, prepare, submission_id
+
+SUITE_TIMEOUT_S = 3600
+
+
+@dataclass
+class GradeOptions:
+    """How to grade: which exercises and tests, the seed, the worker's resources."""
+
+    exercises: tuple[str, ...] = ()
+    visibilities: tuple[str, ...] = ("public", "hidden")
+    seed: int | None = None
+    threads: int = 2
+    memory_gb: float = 6.0
+    keyword: str | None = None
+    preload_tf: bool = True
+
+
+def grade_submission(source: Path, course: Course, options: GradeOptions | None = None,
+                     label: str | None = None) -> dict:
+    """Grade ``source`` (folder, zip or notebook) on ``course``'s tests; never raises for it."""
+    options = options or GradeOptions()
+    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
+    exercises = list(options.exercises) or course.exercises()
+    result = _empty_result(label or submission_id(source), seed, course, exercises, options)
+    scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        try:
+            prepared = prepare(source, scratch / "submission")
+        except InvalidSubmission as exc:
+            result.update(status="invalid_submission", message=str(exc))
+            return _finish(result)
+        result["warnings"] = prepared.warnings
+        run = _run_tests(prepared.folder, course, exercises, seed, options, scratch)
+        if run.get("error"):
+            result.update(status="grader_error", message=run["error"])
+            return _finish(result)
+        _fill_result(result, run, exercises)
+        return _finish(result)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _empty_result(label: str, seed: int, course: Course, exercises: list[str],
+                  options: GradeOptions) -> dict:
+    return {
+        "submission": label,
+        "score": 0.0,
+        "max_score": 0.0,
+        "status": "graded",
+        "seed": seed,
+        "message": "",
+        "exercises": {name: {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0,
+                             "tests": []} for name in exercises},
+        "warnings": [],
+        "output": "",
+        "provenance": {
+            "grader_version": grader.__version__,
+            "suite_hash": course.suite_hash(),
+            "python": platform.python_version(),
+            "visibilities": list(options.visibilities),
+            "exercises": exercises,
+        },
+    }
+
+
+def _pytest_command(folder: Path, course: Course, exercises: list[str], seed: int,
+                    options: GradeOptions, results_path: Path) -> list[str] | None:
+    files = course.test_files(exercises, options.visibilities)
+    if not files:
+        return None
+    command = [sys.executable, "-m", "pytest", *map(str, files),
+               "-c", str(course.tests_dir / "pytest.ini"), "--rootdir", str(course.tests_dir),
+               "-p", "grader.plugin", "-p", "no:cacheprovider", "-q", "--tb=no",
+               "--no-header", "-p", "no:randomly",
+               "--target", str(folder), "--grade-seed", str(seed),
+               "--grade-results", str(results_path),
+               "--worker-threads", str(options.threads),
+               "--worker-memory-gb", str(options.memory_gb)]
+    if course.solutions_dir.is_dir():
+        command += ["--reference-dir", str(course.solutions_dir)]
+    if options.keyword:
+        command += ["-k", options.keyword]
+    if not options.preload_tf:
+        command.append("--no-preload-tf")
+    return command
+
+
+def _run_tests(folder: Path, course: Course, exercises: list[str], seed: int,
+               options: GradeOptions, scratch: Path) -> dict:
+    results_path = scratch / "results.json"
+    command = _pytest_command(folder, course, exercises, seed, options, results_path)
+    if command is None:
+        return {"records": [], "collected": [], "versions": {}}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    started = time.monotonic()
+    try:
+        completed = subprocess.run(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
+                                   capture_output=True, timeout=SUITE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return {"error": f"the test run took longer than {SUITE_TIMEOUT_S} s"}
+    if not results_path.exists() or completed.returncode not in (0, 1, 5):
+        tail = (completed.stdout + completed.stderr).decode("utf-8", "replace")[-3000:]
+        return {"error": f"the test run failed (pytest exit {completed.returncode}):\n{tail}"}
+    data = json.loads(results_path.read_text())
+    data["wall_s"] = round(time.monotonic() - started, 2)
+    return data
+
+
+def _fill_result(result: dict, run: dict, exercises: list[str]) -> None:
+    by_nodeid = {r["nodeid"]: r for r in run["records"]}
+    for item in run["collected"]:
+        record = by_nodeid.get(item["nodeid"]) or {
+            **item, "outcome": "error", "points": 0.0, "duration_s": 0.0,
+            "message": "the test did not run (the grader stopped early)"}
+        exercise = result["exercises"].setdefault(
+            record["exercise"], {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0,
+                                 "tests": []})
+        exercise["tests"].append({key: record[key] for key in (
+            "name", "outcome", "points", "max_points", "message", "duration_s", "visibility")}
+            | {"grader_fault": record.get("grader_fault", False)})
+    for exercise in result["exercises"].values():
+        exercise["score"] = sum(t["points"] for t in exercise["tests"])
+        exercise["max_score"] = sum(t["max_points"] for t in exercise["tests"])
+        if "hidden" not in result["provenance"]["visibilities"] or not any(
+                t["visibility"] == "hidden" for t in exercise["tests"]):
+            exercise["hidden_points_absent"] = max(0.0, POINTS_PER_EXERCISE -
+                                                   exercise["max_score"])
+    result["output"] = run.get("output", "")
+    result["provenance"].update(run.get("versions", {}))
+    result["provenance"]["wall_s"] = run.get("wall_s")
+    if any(t.get("grader_fault") for e in result["exercises"].values() for t in e["tests"]):
+        result["status"] = "grader_error"
+        result["message"] = "a test failed on the grader's side; see the tests marked grader error"
+
+
+def _finish(result: dict) -> dict:
+    result["score"] = round(sum(e["score"] for e in result["exercises"].values()), 3)
+    result["max_score"] = round(sum(e["max_score"] for e in result["exercises"].values()), 3)
+    if result["status"] != "graded" and result["max_score"] == 0:
+        result["max_score"] = float(POINTS_PER_EXERCISE * len(result["exercises"]))
+    return result

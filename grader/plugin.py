@@ -1,0 +1,207 @@
+"""The pytest plugin of the exercise tests: fixtures, points, visibility, verdicts.
+
+Exercise tests live in ``tests/exercises/public/test_<exercise>.py`` (shipped to
+students) and ``tests/exercises/hidden/test_<exercise>.py`` (instructors only). They
+run in this trusted process and reach the submission through the ``student``
+fixture (and the reference solution through ``reference``). Each test carries
+``@pytest.mark.points(n)``; an exercise's tests sum to 20.
+
+The plugin records one verdict per test and, with ``--grade-results FILE``, writes
+them as JSON. A verdict's message never shows a hidden test's expected value: for a
+hidden test only the explicit message of a failed ``assert`` is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader.course import find_course_root
+from grader.remote import Submission
+from grader.worker.client import (
+    GraderError,
+    StudentError,
+    SubmissionFault,
+    Worker,
+    WorkerTimeout,
+)
+from grader.worker.launch import GiB, LaunchSpec, Limits
+
+MESSAGE_LIMIT = 1500
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grade", "grading a submission")
+    group.addoption("--target", help="submission folder the `student` fixture imports "
+                    "(default: the reference solutions)")
+    group.addoption("--reference-dir", help="reference solutions for the `reference` fixture")
+    group.addoption("--grade-seed", type=int, help="seed of this run's hidden inputs")
+    group.addoption("--grade-results", help="write the verdicts to this JSON file")
+    group.addoption("--worker-threads", type=int, default=2, help="TensorFlow threads per worker")
+    group.addoption("--worker-memory-gb", type=float, default=6.0,
+                    help="resident memory limit of a worker")
+    group.addoption("--no-preload-tf", action="store_true",
+                    help="do not import TensorFlow in workers before the student's code")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): what the test is worth")
+    config.addinivalue_line("markers", "exercise(name): the exercise (default: from the file)")
+    seed = config.getoption("grade_seed")
+    config._grade_seed = seed if seed is not None else secrets.randbelow(2**31)
+    config._grade_records = []
+    config._grade_versions = {}
+
+
+# -- fixtures -------------------------------------------------------------------------
+def _course_root(config: pytest.Config) -> Path:
+    return find_course_root(Path(config.rootpath)) or find_course_root(Path.cwd()) or Path.cwd()
+
+
+def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submission:
+    limits = Limits(memory_bytes=int(config.getoption("worker_memory_gb") * GiB))
+    spec = LaunchSpec(submission_dir=folder, work_dir=Path(tempfile.gettempdir()),
+                      seed=config._grade_seed, threads=config.getoption("worker_threads"),
+                      preload_tf=not config.getoption("no_preload_tf"), limits=limits)
+    return Submission(Worker(spec), label)
+
+
+@pytest.fixture(scope="session")
+def student(request: pytest.FixtureRequest):
+    """The submission under test, behind an untrusted worker."""
+    config = request.config
+    target = config.getoption("target") or _course_root(config) / "solutions"
+    submission = _start_submission(config, Path(target).resolve(), "student")
+    yield submission
+    config._grade_versions.update(submission.worker.versions)
+    submission.close()
+    config._grade_output = submission.worker.output_tail()
+
+
+@pytest.fixture(scope="session")
+def reference(request: pytest.FixtureRequest):
+    """The reference solution in a worker of its own (hidden tests only)."""
+    config = request.config
+    folder = Path(config.getoption("reference_dir") or _course_root(config) / "solutions")
+    if not folder.is_dir():
+        raise GraderError(f"the reference solutions are not available ({folder})")
+    submission = _start_submission(config, folder.resolve(), "reference")
+    yield submission
+    submission.close()
+
+
+@pytest.fixture
+def seed(request: pytest.FixtureRequest) -> int:
+    """A seed for this test, derived from the run's seed and the test's name."""
+    digest = hashlib.sha256(f"{request.config._grade_seed}:{request.node.nodeid}".encode())
+    return int.from_bytes(digest.digest()[:4], "big")
+
+
+@pytest.fixture
+def rng(seed: int) -> np.random.Generator:
+    """A trusted-side generator for this test's hidden inputs."""
+    return np.random.default_rng(seed)
+
+
+@pytest.fixture
+def student_rng(student: Submission, seed: int):
+    """A generator in the worker, seeded like ``rng``, for the student's ``rng`` arguments."""
+    return student.helper("make_rng").options(keep=True)(seed + 1)
+
+
+# -- verdicts -------------------------------------------------------------------------
+def test_identity(item: pytest.Item) -> tuple[str, str]:
+    """(exercise, visibility) of a test, from its marker or its file's place."""
+    path = Path(str(item.fspath))
+    marker = item.get_closest_marker("exercise")
+    exercise = marker.args[0] if marker else path.stem.removeprefix("test_")
+    visibility = "hidden" if path.parent.name == "hidden" else "public"
+    return exercise, visibility
+
+
+def _points(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("points")
+    return float(marker.args[0]) if marker else 0.0
+
+
+def _clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 20] + " [...truncated]"
+
+
+def verdict(excinfo, hidden: bool) -> tuple[str, str]:
+    """(outcome, message) for a test that raised ``excinfo``; hides hidden details."""
+    exc = excinfo.value
+    if isinstance(exc, WorkerTimeout):
+        return "timeout", str(exc)
+    if isinstance(exc, StudentError):
+        trace = exc.traceback.strip().splitlines()[-6:]
+        return "error", _clip(f"your code raised {exc}" + ("\n" + "\n".join(trace) if trace
+                                                           and not hidden else ""))
+    if isinstance(exc, SubmissionFault):
+        return "error", _clip(str(exc))
+    if isinstance(exc, AssertionError):
+        text = str(exc)
+        if hidden:  # keep the author's message, drop pytest's "assert left == right"
+            text = "" if text.startswith("assert ") else text.split("\nassert ")[0]
+            return "failed", _clip(text or "a hidden check failed")
+        return "failed", _clip(text or "assertion failed")
+    if excinfo.typename == "Failed":
+        text = str(exc)
+        if text.startswith("Timeout"):
+            return "timeout", "the test ran past the grader's own time limit"
+        return "failed", _clip(text)
+    return "error", _clip(f"grader error ({excinfo.typename}): {exc}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if call.when == "call" or (call.when == "setup" and not report.passed):
+        exercise, visibility = test_identity(item)
+        max_points = _points(item)
+        if report.passed:
+            outcome, message = "passed", ""
+        elif report.skipped:
+            outcome, message = "error", "skipped: " + _clip(str(call.excinfo.value))
+        else:
+            outcome, message = verdict(call.excinfo, visibility == "hidden")
+        grader_fault = outcome == "error" and message.startswith("grader error")
+        item.config._grade_records.append({
+            "nodeid": item.nodeid,
+            "exercise": exercise,
+            "visibility": visibility,
+            "name": item.name,
+            "outcome": outcome,
+            "points": max_points if outcome == "passed" else 0.0,
+            "max_points": max_points,
+            "message": message,
+            "duration_s": round(call.duration, 3),
+            "grader_fault": grader_fault,
+        })
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    path = config.getoption("grade_results")
+    if not path:
+        return
+    collected = [{"nodeid": item.nodeid, "exercise": test_identity(item)[0],
+                  "visibility": test_identity(item)[1], "name": item.name,
+                  "max_points": _points(item)} for item in session.items]
+    data = {"seed": config._grade_seed, "versions": config._grade_versions,
+            "output": getattr(config, "_grade_output", ""),
+            "records": config._grade_records, "collected": collected,
+            "finished": time.time()}
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps(data))
+    shutil.move(tmp, path)

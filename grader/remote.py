@@ -1,0 +1,121 @@
+"""What exercise tests hold: proxies that forward calls to a worker.
+
+    reber = student.reber                                   # a module of the submission
+    ids = reber.string_to_ids("BTE")                        # plain data comes back
+    model = reber.train_classifier.options(timeout=130, keep=True)(X, y, Xv, yv)
+    probs = model.predict(X_test, verbose=0)                # methods of kept objects
+    rng = student.helper("make_rng")(seed, keep=True)       # built worker-side
+
+A Python function passed as an argument becomes a callback into the trusted process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grader.protocol import Handle, Ref
+from grader.worker.client import Worker
+
+DEFAULT_TIMEOUT_S = 30.0
+
+
+def _unwrap(value):
+    if isinstance(value, RemoteObject):
+        return value.handle
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_unwrap(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _unwrap(v) for k, v in value.items()}
+    return value
+
+
+class RemoteFunction:
+    """A function that lives in the worker."""
+
+    def __init__(self, worker: Worker, target: dict, timeout: float = DEFAULT_TIMEOUT_S,
+                 keep: bool = False):
+        self._worker = worker
+        self._target = target
+        self._timeout = timeout
+        self._keep = keep
+
+    def options(self, *, timeout: float | None = None, keep: bool | None = None) -> RemoteFunction:
+        """The same function with another deadline, or keeping its result in the worker."""
+        return RemoteFunction(self._worker, self._target,
+                              self._timeout if timeout is None else timeout,
+                              self._keep if keep is None else keep)
+
+    def __call__(self, *args, **kwargs) -> Any:
+        value = self._worker.call(self._target, _unwrap(list(args)), _unwrap(kwargs),
+                                  timeout=self._timeout, keep=self._keep)
+        if isinstance(value, Handle):
+            return RemoteObject(self._worker, value)
+        return value
+
+
+class RemoteObject:
+    """An object kept in the worker (a model, a dataset); its methods return data."""
+
+    def __init__(self, worker: Worker, handle: Handle):
+        self._worker = worker
+        self.handle = handle
+
+    @property
+    def type_name(self) -> str:
+        return self.handle.type_name
+
+    def method(self, name: str) -> RemoteFunction:
+        return RemoteFunction(self._worker, {"handle": self.handle, "attr": name})
+
+    def __getattr__(self, name: str) -> RemoteFunction:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.method(name)
+
+    def __call__(self, *args, **kwargs):
+        return RemoteFunction(self._worker, {"handle": self.handle, "attr": None})(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<remote {self.handle.type_name} #{self.handle.id}>"
+
+
+class RemoteModule:
+    """A module of the submission, imported in the worker on first use."""
+
+    def __init__(self, worker: Worker, name: str):
+        self._worker = worker
+        self._name = name
+
+    def __getattr__(self, attr: str) -> RemoteFunction:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return RemoteFunction(self._worker, {"module": self._name, "attr": attr})
+
+    def ref(self, attr: str) -> Ref:
+        """Name a function of this module for a worker-side helper."""
+        return Ref(self._name, attr)
+
+
+class Submission:
+    """One submission (student's, reference or stubs) behind one worker."""
+
+    def __init__(self, worker: Worker, label: str):
+        self.worker = worker
+        self.label = label
+
+    def module(self, name: str) -> RemoteModule:
+        return RemoteModule(self.worker, name)
+
+    def __getattr__(self, name: str) -> RemoteModule:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.module(name)
+
+    def helper(self, name: str) -> RemoteFunction:
+        """A grader function run in the worker (see ``grader.worker.helpers``)."""
+        return RemoteFunction(self.worker, {"helper": name})
+
+    def close(self) -> None:
+        self.worker.stop()
