@@ -36,7 +36,7 @@ def run_check(course: Course, options: GradeOptions,
             report.infrastructure_error = result["status"] == "grader_error"
             report.offenders.append(f"{result['submission']}: {result['status']}: "
                                     f"{result['message']}")
-    for name in course.exercises():
+    for name in options.exercises or course.exercises():
         ref = reference["exercises"].get(name, {"score": 0, "max_score": 0, "tests": []})
         stub = stubs["exercises"].get(name, {"score": 0, "max_score": 0, "tests": []})
         report.lines.append(f"{name}: reference {ref['score']:g}/{ref['max_score']:g}, "

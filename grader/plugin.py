@@ -98,6 +98,12 @@ def reference(request: pytest.FixtureRequest):
     submission.close()
 
 
+@pytest.fixture(scope="session")
+def run_seed(request: pytest.FixtureRequest) -> int:
+    """This run's seed (recorded in the result; ``--seed`` reproduces the run)."""
+    return request.config._grade_seed
+
+
 @pytest.fixture
 def seed(request: pytest.FixtureRequest) -> int:
     """A seed for this test, derived from the run's seed and the test's name."""

@@ -1,0 +1,48 @@
+"""Every hidden test is proven able to fail: each wrong implementation loses points.
+
+``tests/fixtures/wrong/<exercise>/<bug>/`` holds a submission with one bug, and
+``tests/fixtures/wrong/<exercise>/expect.json`` names, for each bug, the tests that
+must reject it: ``{"bug": {"tests": ["test_name", ...], "why": "..."}}``. Only those
+tests run (``-k``), so the suite stays fast; each must end with zero points.
+"""
+
+import json
+
+import pytest
+from conftest import FIXTURES
+
+from grader.grading import GradeOptions, grade_submission
+
+
+def wrong_fixtures():
+    for expect_file in sorted(FIXTURES.glob("wrong/*/expect.json")):
+        exercise = expect_file.parent.name
+        for bug, spec in json.loads(expect_file.read_text()).items():
+            yield pytest.param(exercise, bug, spec["tests"], id=f"{exercise}-{bug}")
+
+
+def test_every_exercise_has_wrong_fixtures(course):
+    with_fixtures = {p.parent.name for p in FIXTURES.glob("wrong/*/expect.json")}
+    missing = [name for name in course.exercises() if name not in with_fixtures]
+    assert not missing, f"exercises without wrong implementations: {missing}"
+
+
+def test_fixture_folders_match_expectations():
+    for expect_file in FIXTURES.glob("wrong/*/expect.json"):
+        listed = set(json.loads(expect_file.read_text()))
+        present = {p.name for p in expect_file.parent.iterdir() if p.is_dir()}
+        assert listed == present, f"{expect_file}: listed {sorted(listed)}, on disk {sorted(present)}"
+
+
+@pytest.mark.parametrize(("exercise", "bug", "tests"), wrong_fixtures())
+def test_wrong_implementation_loses_points(course, exercise, bug, tests):
+    options = GradeOptions(exercises=(exercise,), seed=12345, keyword=" or ".join(tests))
+    result = grade_submission(FIXTURES / "wrong" / exercise / bug, course, options)
+    assert result["status"] == "graded", result.get("message")
+    ran = {t["name"].split("[")[0]: t for t in result["exercises"][exercise]["tests"]}
+    for name in tests:
+        assert name in ran, f"{name} did not run for {exercise}/{bug}"
+        assert ran[name]["points"] == 0, \
+            f"{exercise}/{bug} should lose the points of {name}: {ran[name]}"
+        assert ran[name]["message"], f"{name} failed {exercise}/{bug} without a message"
+    assert result["score"] < result["max_score"]
