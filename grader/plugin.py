@@ -87,6 +87,20 @@ def student(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
+def student_source(request: pytest.FixtureRequest):
+    """``student_source("module")``: the text of a submitted module, read (never imported)
+    in the trusted process, for static checks; ``""`` when the module is missing."""
+    config = request.config
+    folder = Path(config.getoption("target") or _course_root(config) / "solutions")
+
+    def read(module: str) -> str:
+        path = folder / f"{module}.py"
+        return path.read_text(errors="replace") if path.is_file() else ""
+
+    return read
+
+
+@pytest.fixture(scope="session")
 def reference(request: pytest.FixtureRequest):
     """The reference solution in a worker of its own (hidden tests only)."""
     config = request.config
