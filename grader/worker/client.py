@@ -163,6 +163,8 @@ class Worker:
             if kind == "error":
                 if reply.get("where") == "grader":
                     raise GraderError(str(reply.get("message")))
+                if reply.get("type") == "CallFailed":  # the harness's own words, not a raise
+                    raise SubmissionFault(f"{description}: {reply.get('message')}")
                 raise StudentError(str(reply.get("type")), str(reply.get("message")),
                                    str(reply.get("traceback", "")))
             if kind == "callback":
