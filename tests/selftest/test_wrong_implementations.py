@@ -31,7 +31,8 @@ def test_fixture_folders_match_expectations():
     for expect_file in FIXTURES.glob("wrong/*/expect.json"):
         listed = set(json.loads(expect_file.read_text()))
         present = {p.name for p in expect_file.parent.iterdir() if p.is_dir()}
-        assert listed == present, f"{expect_file}: listed {sorted(listed)}, on disk {sorted(present)}"
+        assert listed == present, \
+            f"{expect_file}: listed {sorted(listed)}, on disk {sorted(present)}"
 
 
 @pytest.mark.parametrize(("exercise", "bug", "tests"), wrong_fixtures())
