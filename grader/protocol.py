@@ -68,7 +68,7 @@ def _default(value):
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in _ALLOWED_KINDS or value.dtype.hasobject:
             raise EncodeError(f"a NumPy array of dtype {value.dtype} cannot be sent")
-        array = np.ascontiguousarray(value)
+        array = value if value.flags.c_contiguous else value.copy(order="C")
         payload = msgpack.packb(
             [array.dtype.str, list(array.shape), array.tobytes()], use_bin_type=True
         )
@@ -115,7 +115,7 @@ def _ext_hook(code: int, data: bytes):
             raise ProtocolError("array with a bad shape refused")
         if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(raw):
             raise ProtocolError("array whose size does not match its shape refused")
-        return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+        return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
     if code == _EXT_TUPLE:
         return tuple(_unpack(data))
     if code == _EXT_HANDLE:
