@@ -35,7 +35,7 @@ def test_fixture_folders_match_expectations():
             f"{expect_file}: listed {sorted(listed)}, on disk {sorted(present)}"
 
 
-@pytest.mark.parametrize(("exercise", "bug", "tests"), wrong_fixtures())
+@pytest.mark.parametrize(("exercise", "bug", "tests"), list(wrong_fixtures()))
 def test_wrong_implementation_loses_points(course, exercise, bug, tests):
     options = GradeOptions(exercises=(exercise,), seed=12345, keyword=" or ".join(tests))
     result = grade_submission(FIXTURES / "wrong" / exercise / bug, course, options)
