@@ -27,7 +27,6 @@ import numpy as np
 MAX_MESSAGE_BYTES = 512 * 1024 * 1024
 """The largest frame either side accepts; a larger one is a protocol error."""
 
-_HEADER = struct.Struct("!I")
 _EXT_ARRAY, _EXT_TUPLE, _EXT_HANDLE, _EXT_REMOTE, _EXT_REF = 1, 2, 3, 4, 5
 _ALLOWED_KINDS = set("biufc")  # bool, signed, unsigned, float, complex
 
@@ -64,86 +63,140 @@ class Ref:
     attr: str
 
 
-def _default(value):
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in _ALLOWED_KINDS or value.dtype.hasobject:
-            raise EncodeError(f"a NumPy array of dtype {value.dtype} cannot be sent")
-        array = value if value.flags.c_contiguous else value.copy(order="C")
-        payload = msgpack.packb(
-            [array.dtype.str, list(array.shape), array.tobytes()], use_bin_type=True
-        )
-        return msgpack.ExtType(_EXT_ARRAY, payload)
-    if isinstance(value, np.generic) and value.dtype.kind in _ALLOWED_KINDS:
-        return value.item()
-    if isinstance(value, tuple):
-        return msgpack.ExtType(_EXT_TUPLE, _pack(list(value)))
-    if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, list):
-        return list(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, Handle):
-        return msgpack.ExtType(
-            _EXT_HANDLE, _pack([value.id, value.type_name, value.generation])
-        )
-    if isinstance(value, Remote):
-        return msgpack.ExtType(_EXT_REMOTE, _pack(value.id))
-    if isinstance(value, Ref):
-        return msgpack.ExtType(_EXT_REF, _pack([value.module, value.attr]))
-    raise EncodeError(f"an object of type {type(value).__name__} cannot be sent")
+class _Encoder:
+    """msgpack with extension types; array data goes out of band, as raw buffers."""
+
+    def __init__(self):
+        self.buffers: list[memoryview] = []
+
+    def default(self, value):
+        if isinstance(value, np.ndarray):
+            if value.dtype.kind not in _ALLOWED_KINDS or value.dtype.hasobject:
+                raise EncodeError(f"a NumPy array of dtype {value.dtype} cannot be sent")
+            array = value if value.flags.c_contiguous else value.copy(order="C")
+            self.buffers.append(memoryview(array.reshape(-1).view(np.uint8)))
+            meta = [array.dtype.str, list(array.shape), len(self.buffers) - 1]
+            return msgpack.ExtType(_EXT_ARRAY, self.pack(meta))
+        if isinstance(value, np.generic) and value.dtype.kind in _ALLOWED_KINDS:
+            return value.item()
+        if isinstance(value, tuple):
+            return msgpack.ExtType(_EXT_TUPLE, self.pack(list(value)))
+        if isinstance(value, dict):
+            return dict(value)
+        if isinstance(value, list):
+            return list(value)
+        if isinstance(value, str):
+            return str(value)
+        if isinstance(value, Handle):
+            return msgpack.ExtType(
+                _EXT_HANDLE, self.pack([value.id, value.type_name, value.generation]))
+        if isinstance(value, Remote):
+            return msgpack.ExtType(_EXT_REMOTE, self.pack(value.id))
+        if isinstance(value, Ref):
+            return msgpack.ExtType(_EXT_REF, self.pack([value.module, value.attr]))
+        raise EncodeError(f"an object of type {type(value).__name__} cannot be sent")
+
+    def pack(self, value) -> bytes:
+        # strict_types keeps tuples and subclasses of builtins out of msgpack's own
+        # handling, so they go through default(): tuples come back tuples, and an int
+        # subclass with a lying __eq__ is refused.
+        try:
+            return msgpack.packb(value, default=self.default, use_bin_type=True,
+                                 strict_types=True)
+        except EncodeError:
+            raise
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise EncodeError(str(exc)) from exc
 
 
-def _pack(value) -> bytes:
-    # strict_types keeps tuples and subclasses of builtins out of msgpack's own handling,
-    # so every tuple goes through _default and comes back a tuple.
-    try:
-        return msgpack.packb(value, default=_default, use_bin_type=True, strict_types=True)
-    except EncodeError:
-        raise
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise EncodeError(str(exc)) from exc
+class _Decoder:
+    def __init__(self, buffers: list):
+        self.buffers = buffers
+        self.used: set[int] = set()
+
+    def ext_hook(self, code: int, data: bytes):
+        if code == _EXT_ARRAY:
+            dtype_str, shape, index = self.unpack(data)
+            dtype = np.dtype(dtype_str)
+            if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject:
+                raise ProtocolError(f"array of dtype {dtype} refused")
+            if not all(isinstance(n, int) and n >= 0 for n in shape):
+                raise ProtocolError("array with a bad shape refused")
+            if not isinstance(index, int) or not 0 <= index < len(self.buffers) \
+                    or index in self.used:
+                raise ProtocolError("array with a bad buffer refused")
+            self.used.add(index)
+            raw = self.buffers[index]
+            if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(raw):
+                raise ProtocolError("array whose size does not match its shape refused")
+            return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape))
+        if code == _EXT_TUPLE:
+            return tuple(self.unpack(data))
+        if code == _EXT_HANDLE:
+            handle_id, type_name, generation = self.unpack(data)
+            return Handle(int(handle_id), str(type_name), int(generation))
+        if code == _EXT_REMOTE:
+            return Remote(int(self.unpack(data)))
+        if code == _EXT_REF:
+            module, attr = self.unpack(data)
+            return Ref(str(module), str(attr))
+        raise ProtocolError(f"unknown extension type {code}")
+
+    def unpack(self, data: bytes):
+        return msgpack.unpackb(data, ext_hook=self.ext_hook, raw=False, strict_map_key=False)
 
 
-def _ext_hook(code: int, data: bytes):
-    if code == _EXT_ARRAY:
-        dtype_str, shape, raw = _unpack(data)
-        dtype = np.dtype(dtype_str)
-        if dtype.kind not in _ALLOWED_KINDS or dtype.hasobject:
-            raise ProtocolError(f"array of dtype {dtype} refused")
-        if not all(isinstance(n, int) and n >= 0 for n in shape):
-            raise ProtocolError("array with a bad shape refused")
-        if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(raw):
-            raise ProtocolError("array whose size does not match its shape refused")
-        return np.frombuffer(raw, dtype=dtype).reshape(tuple(shape)).copy()
-    if code == _EXT_TUPLE:
-        return tuple(_unpack(data))
-    if code == _EXT_HANDLE:
-        handle_id, type_name, generation = _unpack(data)
-        return Handle(int(handle_id), str(type_name), int(generation))
-    if code == _EXT_REMOTE:
-        return Remote(int(_unpack(data)))
-    if code == _EXT_REF:
-        module, attr = _unpack(data)
-        return Ref(str(module), str(attr))
-    raise ProtocolError(f"unknown extension type {code}")
+# A frame: preamble (body size, head size, buffer count), the buffer sizes, the msgpack
+# head, then each array's raw bytes. Arrays are written and read in place (no copies).
+_PREAMBLE = struct.Struct("!QII")
+_SIZE = struct.Struct("!Q")
+MAX_BUFFERS = 100_000
 
 
-def _unpack(data: bytes):
-    return msgpack.unpackb(
-        data, ext_hook=_ext_hook, raw=False, strict_map_key=False, use_list=True
-    )
+def _frame_parts(value) -> list:
+    encoder = _Encoder()
+    head = encoder.pack(value)
+    sizes = b"".join(_SIZE.pack(b.nbytes) for b in encoder.buffers)
+    body = len(sizes) + len(head) + sum(b.nbytes for b in encoder.buffers)
+    if body > MAX_MESSAGE_BYTES:
+        raise EncodeError(f"message of {body} bytes exceeds {MAX_MESSAGE_BYTES}")
+    preamble = _PREAMBLE.pack(body, len(head), len(encoder.buffers))
+    return [preamble + sizes + head, *encoder.buffers]
 
 
 def encode(value) -> bytes:
-    """Plain data to bytes; raises ``EncodeError`` for anything else."""
-    return _pack(value)
+    """Plain data to one frame of bytes; raises ``EncodeError`` for anything else."""
+    return b"".join(bytes(part) for part in _frame_parts(value))
 
 
-def decode(data: bytes):
-    """Bytes to plain data; raises ``ProtocolError`` for anything malformed."""
+def decode(frame: bytes):
+    """One frame of bytes to plain data; raises ``ProtocolError`` for anything malformed."""
+    view = memoryview(frame)
+    offset = 0
+
+    def take(size: int) -> bytearray:
+        nonlocal offset
+        if offset + size > len(view):
+            raise ProtocolError("truncated frame")
+        offset += size
+        return bytearray(view[offset - size:offset])
+
+    return _read_frame(take)
+
+
+def _read_frame(take):
+    body, head_size, count = _PREAMBLE.unpack(take(_PREAMBLE.size))
+    if body > MAX_MESSAGE_BYTES:
+        raise ProtocolError(f"frame of {body} bytes exceeds {MAX_MESSAGE_BYTES}")
+    if count > MAX_BUFFERS:
+        raise ProtocolError(f"frame with {count} arrays refused")
+    sizes = [_SIZE.unpack(take(_SIZE.size))[0] for _ in range(count)]
+    if _SIZE.size * count + head_size + sum(sizes) != body:
+        raise ProtocolError("frame sizes do not add up")
+    head = take(head_size)
+    buffers = [take(size) for size in sizes]
     try:
-        return _unpack(data)
+        return _Decoder(buffers).unpack(bytes(head))
     except ProtocolError:
         raise
     except Exception as exc:  # msgpack raises many types for malformed input
@@ -152,13 +205,14 @@ def decode(data: bytes):
 
 def write_message(fd: int, message) -> None:
     """Send one frame; blocks until the whole frame is written."""
-    body = encode(message)
-    if len(body) > MAX_MESSAGE_BYTES:
-        raise EncodeError(f"message of {len(body)} bytes exceeds {MAX_MESSAGE_BYTES}")
-    view = memoryview(_HEADER.pack(len(body)) + body)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    parts = [memoryview(p) for p in _frame_parts(message)]
+    while parts:
+        written = os.writev(fd, parts[:64])
+        while parts and written >= parts[0].nbytes:
+            written -= parts[0].nbytes
+            parts.pop(0)
+        if written:
+            parts[0] = parts[0][written:]
 
 
 class ChannelClosed(ProtocolError):
@@ -169,9 +223,10 @@ class DeadlineExceeded(Exception):
     """No complete frame arrived before the deadline."""
 
 
-def _read_exactly(fd: int, size: int, deadline: float | None, on_wait) -> bytes:
-    chunks = bytearray()
-    while len(chunks) < size:
+def _read_into(fd: int, buffer: bytearray, deadline: float | None, on_wait) -> None:
+    view = memoryview(buffer)
+    got = 0
+    while got < len(buffer):
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -181,11 +236,10 @@ def _read_exactly(fd: int, size: int, deadline: float | None, on_wait) -> bytes:
                 if on_wait is not None:
                     on_wait()
                 continue
-        chunk = os.read(fd, min(size - len(chunks), 16 * 1024 * 1024))
-        if not chunk:
+        count = os.readv(fd, [view[got:]])
+        if not count:
             raise ChannelClosed("the other side closed the channel")
-        chunks += chunk
-    return bytes(chunks)
+        got += count
 
 
 def read_message(fd: int, deadline: float | None = None, on_wait=None):
@@ -194,7 +248,10 @@ def read_message(fd: int, deadline: float | None = None, on_wait=None):
     ``on_wait`` is called about every 0.1 s while nothing arrives: the trusted side
     uses it to watch the worker's memory.
     """
-    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline, on_wait))
-    if size > MAX_MESSAGE_BYTES:
-        raise ProtocolError(f"frame of {size} bytes exceeds {MAX_MESSAGE_BYTES}")
-    return decode(_read_exactly(fd, size, deadline, on_wait))
+
+    def take(size: int) -> bytearray:
+        buffer = bytearray(size)
+        _read_into(fd, buffer, deadline, on_wait)
+        return buffer
+
+    return _read_frame(take)

@@ -48,21 +48,40 @@ def test_subclasses_of_builtins_cannot_smuggle_behaviour():
         protocol.encode(Liar(1))
 
 
-@pytest.mark.parametrize("payload", [
-    msgpack.ExtType(1, msgpack.packb(["|O", [1], b"12345678"])),  # object dtype
-    msgpack.ExtType(1, msgpack.packb(["<i4", [3], b"1234"])),  # size does not match shape
-    msgpack.ExtType(1, msgpack.packb(["<i4", [-1], b""])),  # negative shape
-    msgpack.ExtType(99, b""),  # unknown extension (e.g. someone hoping for pickle)
+def frame(head: bytes, buffers: list[bytes] = ()) -> bytes:
+    sizes = b"".join(len(b).to_bytes(8, "big") for b in buffers)
+    body = len(sizes) + len(head) + sum(map(len, buffers))
+    preamble = body.to_bytes(8, "big") + len(head).to_bytes(4, "big") + \
+        len(buffers).to_bytes(4, "big")
+    return preamble + sizes + head + b"".join(buffers)
+
+
+@pytest.mark.parametrize(("payload", "buffers"), [
+    (msgpack.ExtType(1, msgpack.packb(["|O", [1], 0])), [b"12345678"]),  # object dtype
+    (msgpack.ExtType(1, msgpack.packb(["<i4", [3], 0])), [b"1234"]),  # size does not match
+    (msgpack.ExtType(1, msgpack.packb(["<i4", [-1], 0])), [b""]),  # negative shape
+    (msgpack.ExtType(1, msgpack.packb(["<i4", [1], 1])), [b"1234"]),  # no such buffer
+    ([msgpack.ExtType(1, msgpack.packb(["<i4", [1], 0]))] * 2, [b"1234"]),  # buffer reused
+    (msgpack.ExtType(99, b""), []),  # unknown extension (e.g. someone hoping for pickle)
 ])
-def test_malformed_values_are_rejected(payload):
+def test_malformed_values_are_rejected(payload, buffers):
     with pytest.raises(protocol.ProtocolError):
-        protocol.decode(msgpack.packb(payload))
+        protocol.decode(frame(msgpack.packb(payload), buffers))
+
+
+def test_inconsistent_frames_are_rejected():
+    good = frame(msgpack.packb(1))
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode(good[:-1])
+    with pytest.raises(protocol.ProtocolError):
+        protocol.decode((len(good) + 5).to_bytes(8, "big") + good[8:])
 
 
 def test_frames_over_the_cap_are_rejected_before_reading():
     read_fd, write_fd = os.pipe()
     try:
-        os.write(write_fd, (protocol.MAX_MESSAGE_BYTES + 1).to_bytes(4, "big"))
+        os.write(write_fd, (protocol.MAX_MESSAGE_BYTES + 1).to_bytes(8, "big")
+                 + b"\0" * 8)
         with pytest.raises(protocol.ProtocolError, match="exceeds"):
             protocol.read_message(read_fd, deadline=None)
     finally:
