@@ -100,7 +100,8 @@ def test_notebook_submission(tmp_path):
     notebook.cells = [
         nbformat.v4.new_code_cell("import numpy as np\n%matplotlib inline\n!pip install x"),
         nbformat.v4.new_code_cell("# exercise: echo\ndef add(a, b):\n    return a + b"),
-        nbformat.v4.new_code_cell("# exercise: echo\ndef scale(x, k):\n    return np.asarray(x) * k"),
+        nbformat.v4.new_code_cell(
+            "# exercise: echo\ndef scale(x, k):\n    return np.asarray(x) * k"),
         nbformat.v4.new_code_cell("# exercise: echo\ndef square(n):\n    return n * n"),
     ]
     path = tmp_path / "bob.ipynb"
