@@ -22,7 +22,8 @@ from .reber_support import (
 
 TRAIN_BUDGET_S = 120
 TRAIN_DEADLINE_S = 150  # the contract's budget plus 25% for a noisy shared machine
-ACCURACY_THRESHOLD = 0.98  # see docs/calibration.md
+ACCURACY_THRESHOLD = 0.98  # the contract's figure; calibration: docs/calibration.md
+PAIRS_THRESHOLD = 0.96
 
 
 def generate_many(student, grammar, rng, n):
@@ -182,6 +183,6 @@ def test_classifier_tells_long_range_pairs(trained, rng):
     strings = [s for pair in pairs for s in pair]
     probs = predict(trained, ids(strings))
     accuracy = float(((probs > 0.5) == np.tile([True, False], len(pairs))).mean())
-    assert accuracy >= 0.96, \
+    assert accuracy >= PAIRS_THRESHOLD, \
         f"the model tells apart only {accuracy:.0%} of long strings whose validity depends " \
         "on the 2nd and 2nd-to-last characters"
