@@ -47,6 +47,10 @@ class RemoteFunction:
                               self._timeout if timeout is None else timeout,
                               self._keep if keep is None else keep)
 
+    def __repr__(self) -> str:
+        target = self._target
+        return f"{target.get('module') or target.get('helper')}.{target.get('attr') or ''}"
+
     def __call__(self, *args, **kwargs) -> Any:
         value = self._worker.call(self._target, _unwrap(list(args)), _unwrap(kwargs),
                                   timeout=self._timeout, keep=self._keep)
@@ -93,6 +97,9 @@ class RemoteModule:
             raise AttributeError(attr)
         return RemoteFunction(self._worker, {"module": self._name, "attr": attr})
 
+    def __repr__(self) -> str:
+        return self._name
+
     def ref(self, attr: str) -> Ref:
         """Name a function of this module for a worker-side helper."""
         return Ref(self._name, attr)
@@ -112,6 +119,9 @@ class Submission:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.module(name)
+
+    def __repr__(self) -> str:
+        return f"<{self.label} submission>"
 
     def helper(self, name: str) -> RemoteFunction:
         """A grader function run in the worker (see ``grader.worker.helpers``)."""
