@@ -84,6 +84,7 @@ def student(request: pytest.FixtureRequest):
     config._grade_versions.update(submission.worker.versions)
     submission.close()
     config._grade_output = submission.worker.output_tail()
+    config._grade_timings = submission.worker.timings
 
 
 @pytest.fixture(scope="session")
@@ -185,6 +186,8 @@ def verdict(excinfo, hidden: bool) -> tuple[str, str]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    if call.when == "setup":  # fixture time (a worker's start, a model's training) counts
+        item._grade_setup_s = call.duration
     if call.when == "call" or (call.when == "setup" and not report.passed):
         exercise, visibility = test_identity(item)
         max_points = _points(item)
@@ -204,7 +207,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             "points": max_points if outcome == "passed" else 0.0,
             "max_points": max_points,
             "message": message,
-            "duration_s": round(call.duration, 3),
+            "duration_s": round(call.duration + (getattr(item, "_grade_setup_s", 0.0)
+                                                  if call.when == "call" else 0.0), 3),
             "grader_fault": grader_fault,
         })
     return report
@@ -220,6 +224,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                   "max_points": _points(item)} for item in session.items]
     data = {"seed": config._grade_seed, "versions": config._grade_versions,
             "output": getattr(config, "_grade_output", ""),
+            "timings": getattr(config, "_grade_timings", {}),
             "records": config._grade_records, "collected": collected,
             "finished": time.time()}
     tmp = Path(path).with_suffix(".tmp")
