@@ -158,3 +158,4 @@ def check_command(exercises, course_path, seed, threads) -> None:
 
 
 # Commands of their own modules register here, one line each.
+from grader.cli import release as _release  # noqa: E402,F401  (release, gradescope)
