@@ -28,24 +28,10 @@ def call_many(function, times: int, *args) -> list:
 
 
 def has_recurrent_layer(model) -> bool:
-    """Whether a Keras model holds a recurrent layer anywhere."""
+    """Whether a Keras model holds a recurrent layer anywhere (Keras's own layer walk)."""
     import keras
 
-    stack = [model]
-    seen = set()
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if isinstance(layer, keras.layers.RNN):
-            return True
-        stack.extend(getattr(layer, "layers", []) or [])
-        for attr in ("layer", "forward_layer", "backward_layer"):
-            inner = getattr(layer, attr, None)
-            if isinstance(inner, keras.layers.Layer):
-                stack.append(inner)
-    return False
+    return any(isinstance(layer, keras.layers.RNN) for layer in model._flatten_layers())
 
 
 def map_calls(function, arg_lists: list) -> list:
