@@ -158,4 +158,5 @@ def check_command(exercises, course_path, seed, threads) -> None:
 
 
 # Commands of their own modules register here, one line each.
+from grader.cli import batch as _batch  # noqa: E402,F401  (batch, report)
 from grader.cli import release as _release  # noqa: E402,F401  (release, gradescope)

@@ -1,0 +1,105 @@
+"""Batch throughput: `--jobs 2` against `--jobs 1` on a class of identical submissions.
+
+    python bench/batch_throughput.py [--copies 4] [--epochs 2] [--rounds 1]
+
+Each submission is a copy of the Reber reference whose classifier trains a fixed number
+of epochs (no early stop), graded on the classifier tests only: per submission, a
+trusted pytest process, a worker that imports TensorFlow, 12,000 strings generated and
+labelled on the trusted side, and a GRU trained in the worker, all CPU bound. Both
+batches run here, one after the other (alternating when --rounds > 1), through
+``grade_batch`` with ``force`` so that nothing is skipped; the figure is the ratio of
+their wall times. Target on 2 cores: >= 1.6. Timings on a shared machine are inflated
+and noisy: the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.batch import available_cores, grade_batch  # noqa: E402
+from grader.course import Course  # noqa: E402
+from grader.grading import GradeOptions  # noqa: E402
+
+KEYWORD = "classifier_accuracy"
+
+
+def make_class(folder: Path, copies: int, epochs: int) -> None:
+    """``copies`` identical submissions: the reference, training exactly ``epochs`` epochs."""
+    source = (ROOT / "solutions" / "reber.py").read_text()
+    source, n = re.subn(r"epochs=\d+", f"epochs={epochs}", source)
+    source, m = re.subn(r"callbacks=\[[^\]]*\]", "callbacks=[]", source)
+    if n != 1 or m != 1:
+        sys.exit("bench: solutions/reber.py changed shape (model.fit's epochs/callbacks)")
+    for index in range(copies):
+        (folder / f"copy{index:02d}").mkdir(parents=True)
+        (folder / f"copy{index:02d}" / "reber.py").write_text(source)
+
+
+def timed_batch(folder: Path, out: Path, course: Course, jobs: int) -> float:
+    started = time.monotonic()
+    summary = grade_batch(
+        folder,
+        out,
+        course,
+        GradeOptions(exercises=("reber",), keyword=KEYWORD),
+        jobs=jobs,
+        seed=1,
+        force=True,
+    )
+    wall = time.monotonic() - started
+    statuses = {r["status"] for r in summary.results.values()}
+    if statuses != {"graded"}:
+        sys.exit(f"bench: a submission was not graded ({statuses})")
+    tests = {len(e["tests"]) for r in summary.results.values() for e in r["exercises"].values()}
+    print(
+        f"  jobs={jobs}: {wall:6.1f} s for {len(summary.results)} submissions "
+        f"({summary.threads} TF thread(s) each; tests per submission {tests}); "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    return wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    course = Course(ROOT)
+    print(
+        f"{available_cores()} cores; {args.copies} identical submissions; classifier "
+        f"trained {args.epochs} epochs; load average before: "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}",
+        flush=True,
+    )
+    ratios = []
+    with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
+        folder = Path(tmp) / "class"
+        make_class(folder, args.copies, args.epochs)
+        for round_ in range(args.rounds):
+            order = (1, 2) if round_ % 2 == 0 else (2, 1)
+            walls = {
+                jobs: timed_batch(folder, Path(tmp) / f"out{jobs}", course, jobs) for jobs in order
+            }
+            ratios.append(walls[1] / walls[2])
+            print(f"round {round_ + 1}: jobs 2 is {ratios[-1]:.2f}x faster than jobs 1", flush=True)
+    summary = f"{statistics.median(ratios):.2f}x" if len(ratios) > 1 else f"{ratios[0]:.2f}x"
+    print(
+        f"batch throughput, --jobs 2 vs --jobs 1: {summary} (target >= 1.6x); "
+        f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+    )
+
+
+if __name__ == "__main__":
+    main()

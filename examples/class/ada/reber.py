@@ -1,0 +1,114 @@
+"""Ada's Reber exercise (everything done)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+DEFAULT_REBER_GRAMMAR = [
+    [("B", 1)],  # (state 0) =B=>(state 1)
+    [("T", 2), ("P", 3)],  # (state 1) =T=>(state 2) or =P=>(state 3)
+    [("S", 2), ("X", 4)],  # (state 2) =S=>(state 2) or =X=>(state 4)
+    [("T", 3), ("V", 5)],  # and so on...
+    [("X", 3), ("S", 6)],
+    [("P", 4), ("V", 6)],
+    [("E", None)],
+]  # (state 6) =E=>(terminal state)
+
+EMBEDDED_REBER_GRAMMAR = [
+    [("B", 1)],
+    [("T", 2), ("P", 3)],
+    [(DEFAULT_REBER_GRAMMAR, 4)],
+    [(DEFAULT_REBER_GRAMMAR, 5)],
+    [("T", 6)],
+    [("P", 6)],
+    [("E", None)],
+]
+
+POSSIBLE_CHARS = "BEPSTVX"
+
+
+def generate_string(grammar, rng) -> str:
+    state = 0
+    output = []
+    while state is not None:
+        production, state = grammar[state][rng.integers(len(grammar[state]))]
+        if isinstance(production, list):
+            production = generate_string(production, rng)
+        output.append(production)
+    return "".join(output)
+
+
+def generate_corrupted_string(grammar, rng, chars: str = POSSIBLE_CHARS) -> str:
+    while True:
+        good = generate_string(grammar, rng)
+        index = rng.integers(len(good))
+        bad_char = rng.choice(sorted(set(chars) - {good[index]}))
+        corrupted = good[:index] + bad_char + good[index + 1:]
+        if not is_valid(corrupted, grammar):
+            return corrupted
+
+
+def _ends(grammar, string: str, start: int, state: int = 0) -> set[int]:
+    """Every position where a walk of ``grammar`` from ``state`` at ``start`` can end."""
+    if state is None:
+        return {start}
+    ends = set()
+    for production, next_state in grammar[state]:
+        if isinstance(production, list):
+            middles = _ends(production, string, start)
+        elif string.startswith(production, start):
+            middles = {start + len(production)}
+        else:
+            middles = set()
+        for middle in middles:
+            ends |= _ends(grammar, string, middle, next_state)
+    return ends
+
+
+def is_valid(string: str, grammar) -> bool:
+    return len(string) in _ends(grammar, string, 0)
+
+
+def string_to_ids(s: str, chars: str = POSSIBLE_CHARS) -> list[int]:
+    return [1 + chars.index(c) for c in s]
+
+
+def generate_dataset(size: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    n_good = size // 2
+    strings = [generate_string(EMBEDDED_REBER_GRAMMAR, rng) for _ in range(n_good)]
+    strings += [generate_corrupted_string(EMBEDDED_REBER_GRAMMAR, rng)
+                for _ in range(size - n_good)]
+    X = keras.utils.pad_sequences([string_to_ids(s) for s in strings], padding="post",
+                                  dtype="int32")
+    y = np.array([[1.0]] * n_good + [[0.0]] * (size - n_good), dtype=np.float32)
+    return X.reshape(size, -1).astype(np.int32), y
+
+
+class _StopWhenPerfect(keras.callbacks.Callback):
+    """Stop once validation has been perfect for two epochs in a row: the rest is wasted
+    time, and the second epoch makes the rare long strings reliable."""
+
+    def __init__(self):
+        super().__init__()
+        self.perfect_epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        perfect = (logs or {}).get("val_accuracy", 0.0) >= 0.9995
+        self.perfect_epochs = self.perfect_epochs + 1 if perfect else 0
+        if self.perfect_epochs >= 2:
+            self.model.stop_training = True
+
+
+def train_classifier(X_train, y_train, X_valid, y_valid) -> keras.Model:
+    model = keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        keras.layers.Embedding(len(POSSIBLE_CHARS) + 1, 8, mask_zero=True),
+        keras.layers.GRU(64),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    optimizer = keras.optimizers.Adam(learning_rate=0.005, clipnorm=1.0)
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    model.fit(X_train, y_train, epochs=30, batch_size=64, verbose=0,
+              validation_data=(X_valid, y_valid), callbacks=[_StopWhenPerfect()])
+    return model

@@ -1,0 +1,228 @@
+"""`grade batch` and `grade report`: parse, call ``grader.batch``, print progress and a summary.
+
+Exit codes: 0 every submission graded (whatever the scores), 2 a usage or
+infrastructure error (including a submission left with a grader error: rerun to
+retry it), 130 interrupted (the results written so far are kept: rerun to resume).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from grader.batch import (
+    BatchError,
+    BatchEvent,
+    BatchSummary,
+    available_cores,
+    dask_executor,
+    grade_batch,
+)
+from grader.cli import EXIT_ERROR, EXIT_FULL, _course, course_option, main
+from grader.grading import GradeOptions
+from grader.reports import ReportError, write_reports
+
+EXIT_INTERRUPTED = 130
+
+
+@main.command("batch")
+@click.argument("submissions_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Where results.jsonl and the reports go (created if needed).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Submissions graded at once "
+    "(default: one per core); each gets cores // jobs TensorFlow threads.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    help="Seed of the hidden inputs, the same for every "
+    "submission (default: the previous run's, else random).",
+)
+@click.option("--force", is_flag=True, help="Grade again the submissions already graded.")
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run on this Dask distributed scheduler (e.g. tcp://host:8786) instead of the local pool.",
+)
+@click.option(
+    "--exercise",
+    "exercises",
+    multiple=True,
+    metavar="NAME",
+    help="Grade only this exercise (repeat for several; default: all).",
+)
+@course_option
+def batch_command(
+    submissions_dir, out_dir, jobs, seed, force, scheduler, exercises, course_path
+) -> None:
+    """Grade every submission of SUBMISSIONS_DIR (folders, .zip, .ipynb) into OUT_DIR.
+
+    \b
+    Resumable: results are appended to OUT_DIR/results.jsonl as each submission
+    finishes; running the same command again grades only what is new or changed.
+    Writes gradebook.csv, feedback/<id>.md, report.html, gradescope/<id>/results.json
+    and junit.xml.
+    """
+    course = _course(course_path)
+    jobs = jobs or available_cores()
+    console = Console(soft_wrap=True)
+    options = GradeOptions(exercises=tuple(exercises))
+    try:
+        with contextlib.ExitStack() as stack:
+            executor = stack.enter_context(dask_executor(scheduler)) if scheduler else None
+            printer = stack.enter_context(_progress_printer(console))
+            summary = grade_batch(
+                submissions_dir,
+                out_dir,
+                course,
+                options,
+                jobs=jobs,
+                seed=seed,
+                force=force,
+                executor=executor,
+                on_progress=printer,
+            )
+    except BatchError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ReportError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        console.print(
+            f"[yellow]interrupted.[/] The results written so far are in "
+            f"{out_dir / 'results.jsonl'}; run the same command to resume."
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    _print_summary(console, summary)
+    sys.exit(EXIT_ERROR if summary.count("grader_error") else EXIT_FULL)
+
+
+@main.command("report")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+def report_command(out_dir) -> None:
+    """Rebuild the reports of OUT_DIR from its results.jsonl."""
+    try:
+        written = write_reports(out_dir)
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise click.UsageError(f"cannot write the reports in {out_dir}: {exc}") from None
+    click.echo(f"wrote {len(written)} files in {out_dir} (report: {out_dir / 'report.html'})")
+
+
+@contextlib.contextmanager
+def _progress_printer(console: Console):
+    """A progress bar with ETA on a terminal; one plain line per submission otherwise."""
+    if not console.is_terminal:
+
+        def plain(event: BatchEvent) -> None:
+            if event.kind == "plan":
+                click.echo(
+                    f"{event.total} submissions: {event.to_grade} to grade, "
+                    f"{event.done} already graded",
+                    err=False,
+                )
+            else:
+                click.echo(f"[{event.done}/{event.total}] {_describe(event)}")
+            sys.stdout.flush()
+
+        yield plain
+        return
+    progress = Progress(
+        TextColumn("[bold]grading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+    task = None
+
+    def bar(event: BatchEvent) -> None:
+        nonlocal task
+        if event.kind == "plan":
+            console.print(
+                f"{event.total} submissions: {event.to_grade} to grade, {event.done} already graded"
+            )
+            task = progress.add_task("grading", total=event.to_grade)
+        elif event.kind == "graded":
+            progress.console.print(f"  {escape(_describe(event))}")
+            progress.advance(task)
+
+    with progress:
+        yield bar
+
+
+def _describe(event: BatchEvent) -> str:
+    result = event.result or {}
+    verb = "kept" if event.kind == "skipped" else "graded"
+    text = f"{event.submission}: {result.get('score', 0):g} / {result.get('max_score', 0):g}"
+    if result.get("status") != "graded":
+        text += f" ({result.get('status')})"
+    return f"{text} [{verb}]"
+
+
+def _print_summary(console: Console, summary: BatchSummary) -> None:
+    results = list(summary.results.values())
+    scores = sorted(r["score"] for r in results)
+    console.print(
+        f"[bold]{len(results)} submissions[/]: {summary.graded} graded now, "
+        f"{summary.skipped} kept from an earlier run, in {summary.wall_s:g} s "
+        f"(seed {summary.seed}, {summary.threads} TensorFlow thread(s) per job)"
+    )
+    console.print(
+        f"  {summary.count('graded')} graded, "
+        f"{summary.count('invalid_submission')} invalid (zero), "
+        f"{summary.count('grader_error')} grader errors"
+    )
+    if scores:
+        console.print(
+            f"  scores: min {scores[0]:g}, median {scores[len(scores) // 2]:g}, "
+            f"max {scores[-1]:g} (out of {max(r['max_score'] for r in results):g})"
+        )
+    for result in results:
+        if result["status"] == "invalid_submission":
+            console.print(
+                f"  [yellow]{escape(result['submission'])}[/]: {escape(result.get('message', ''))}",
+                highlight=False,
+            )
+    for name in summary.ignored:
+        console.print(f"  [yellow]ignored[/] {escape(name)}: not a folder, a .zip or an .ipynb")
+    if summary.damaged_lines:
+        console.print(
+            f"  [yellow]{summary.damaged_lines} damaged line(s)[/] of results.jsonl "
+            "ignored (a batch killed while writing)"
+        )
+    if summary.count("grader_error"):
+        console.print(
+            "  [red]some submissions hit a grader error[/]: run the same command "
+            "again to retry them"
+        )
+    console.print(
+        f"  reports: {summary.out_dir / 'report.html'}, "
+        f"{summary.out_dir / 'gradebook.csv'}, {summary.out_dir / 'feedback'}/"
+    )

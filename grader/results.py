@@ -1,0 +1,97 @@
+"""A batch's results file: one canonical result per line, appended atomically.
+
+``results.jsonl`` is the batch's only state. Each line is written with a single
+``os.write`` on an ``O_APPEND`` descriptor and fsynced before the next submission is
+reported done, so a batch killed at any moment leaves whole lines plus, at worst, one
+torn last line; readers skip a line that does not parse, and a writer first ends a
+torn line with a newline so that its own lines stay whole. The last line of a
+submission wins (a forced regrade appends a new one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+RESULTS_NAME = "results.jsonl"
+
+
+@dataclass
+class ResultsFile:
+    """The lines of a results file that parse, in order, and how many did not."""
+
+    records: list[dict] = field(default_factory=list)
+    damaged: int = 0
+
+    def latest(self) -> dict[str, dict]:
+        """Submission id → its last result."""
+        return {record["submission"]: record for record in self.records}
+
+
+def read_results(path: Path) -> ResultsFile:
+    """Every whole result line of ``path`` (none when the file does not exist)."""
+    results = ResultsFile()
+    if not path.exists():
+        return results
+    with open(path, "rb") as stream:
+        for line in stream:
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:  # a torn line from a killed batch, or a hand edit
+                results.damaged += 1
+                continue
+            if isinstance(record, dict) and isinstance(record.get("submission"), str):
+                results.records.append(record)
+            else:
+                results.damaged += 1
+    return results
+
+
+def end_torn_line(path: Path) -> bool:
+    """End a torn last line with a newline, so the next append starts a line of its own."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as stream:
+        stream.seek(-1, os.SEEK_END)
+        if stream.read(1) == b"\n":
+            return False
+    _append_bytes(path, b"\n")
+    return True
+
+
+def append_result(path: Path, record: dict) -> None:
+    """Append ``record`` as one JSON line, durable when this returns."""
+    line = json.dumps(record, separators=(",", ":")).encode() + b"\n"
+    _append_bytes(path, line)
+
+
+def _append_bytes(path: Path, data: bytes) -> None:
+    created = not path.exists()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:  # one write in practice; a short write is finished, still contiguous
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on a directory
+        pass
+    finally:
+        os.close(fd)
