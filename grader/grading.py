@@ -32,6 +32,7 @@ from pathlib import Path
 import grader
 from grader.course import POINTS_PER_EXERCISE, Course
 from grader.submission import InvalidSubmission, prepare, submission_id
+from grader.worker.isolation import guard_environment
 
 SUITE_TIMEOUT_S = 3600
 
@@ -64,7 +65,8 @@ def grade_submission(source: Path, course: Course, options: GradeOptions | None 
             result.update(status="invalid_submission", message=str(exc))
             return _finish(result)
         result["warnings"] = prepared.warnings
-        run = _run_tests(prepared.folder, course, exercises, seed, options, scratch)
+        with guard_environment():  # raises EnvironmentModified: the batch must stop
+            run = _run_tests(prepared.folder, course, exercises, seed, options, scratch)
         if run.get("error"):
             result.update(status="grader_error", message=run["error"])
             return _finish(result)
@@ -164,6 +166,7 @@ def _fill_result(result: dict, run: dict, exercises: list[str]) -> None:
     result["output"] = run.get("output", "")
     result["provenance"].update(run.get("versions", {}))
     result["provenance"]["wall_s"] = run.get("wall_s")
+    result["provenance"]["timings"] = run.get("timings", {})
     if any(t.get("grader_fault") for e in result["exercises"].values() for t in e["tests"]):
         result["status"] = "grader_error"
         result["message"] = "a test failed on the grader's side; see the tests marked grader error"

@@ -20,6 +20,7 @@ from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
+OUTPUT_LINES = 15
 OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
 
 
@@ -127,6 +128,10 @@ def print_result(result: dict, console: Console | None = None) -> None:
         if exercise.get("hidden_points_absent"):
             console.print(f"  {exercise['hidden_points_absent']:g} more points are in hidden "
                           "tests, run by your instructor.")
+    output = result.get("output", "").strip().splitlines()
+    if output:
+        console.print("[dim]Your code printed (last lines, never used for grading):[/]")
+        console.print("\n".join(output[-OUTPUT_LINES:]), markup=False, highlight=False)
     if result["status"] == "grader_error":
         console.print(f"[red]grader error:[/] {result['message']}")
     console.print(f"[bold]Total: {result['score']:g} / {result['max_score']:g}[/]  "
@@ -159,4 +164,5 @@ def check_command(exercises, course_path, seed, threads) -> None:
 
 # Commands of their own modules register here, one line each.
 from grader.cli import batch as _batch  # noqa: E402,F401  (batch, report)
+from grader.cli import doctor as _doctor  # noqa: E402,F401  (doctor)
 from grader.cli import release as _release  # noqa: E402,F401  (release, gradescope)

@@ -60,6 +60,10 @@ class _MemoryExceeded(Exception):
     pass
 
 
+class _DiskExceeded(Exception):
+    pass
+
+
 _live_workers: set[Worker] = set()
 
 
@@ -77,6 +81,7 @@ class Worker:
         self._remote_ids = itertools.count(1)
         self._last_memory_check = 0.0
         self.starts = 0
+        self.timings: dict = {"startup_s": 0.0, "calls_s": {}}
         launch.become_subreaper()
 
     # -- life cycle -----------------------------------------------------------------
@@ -94,10 +99,13 @@ class Worker:
         self._work_dir = spec.work_dir
         self.process, self._request_fd, self._response_fd = launch.start_process(spec)
         _live_workers.add(self)
-        ready = self._receive(time.monotonic() + STARTUP_TIMEOUT_S, "starting the worker")
+        started = time.monotonic()
+        ready = self._receive(started + STARTUP_TIMEOUT_S, "starting the worker")
+        self.timings["startup_s"] += time.monotonic() - started
         if ready.get("kind") != "ready":
             self._fail_crash("the worker did not start properly")
         self.versions = {str(k): str(v) for k, v in dict(ready.get("versions", {})).items()}
+        self.versions["isolation"] = self.process.isolation  # the launcher's, not the worker's
 
     def stop(self) -> None:
         """Kill the worker and everything it started; keep its output logs readable."""
@@ -110,14 +118,17 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
+        self._last_output = self._read_output()
         self.process = None
-        self._last_output = self.output_tail()
         shutil.rmtree(self._work_dir, ignore_errors=True)
 
-    def output_tail(self, limit: int = 2000) -> str:
+    def output_tail(self) -> str:
         """The end of what the student's code printed (stdout, then stderr)."""
         if self.process is None:
             return getattr(self, "_last_output", "")
+        return self._read_output()
+
+    def _read_output(self, limit: int = 2000) -> str:
         parts = []
         for name in ("stdout.log", "stderr.log"):
             path = self._work_dir / name
@@ -127,7 +138,9 @@ class Worker:
                     parts.append(f.read().decode("utf-8", "replace"))
             except OSError:
                 pass
-        return "\n".join(p for p in parts if p.strip())
+        text = "\n".join(p for p in parts if p.strip())
+        # No terminal escape sequences from the student's output reach a grader's screen.
+        return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
 
     # -- calls --------------------------------------------------------------------
     def call(self, target: dict, args=(), kwargs=None, *, timeout: float, keep: bool = False,
@@ -152,7 +165,15 @@ class Worker:
             raise GraderError(f"cannot send the arguments of {description}: {exc}") from exc
         except OSError:
             self._fail_crash(f"the worker died before {description}")
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
+        deadline = started + timeout
+        try:
+            return self._await_reply(call_id, deadline, description, timeout)
+        finally:
+            calls = self.timings["calls_s"]
+            calls[description] = calls.get(description, 0.0) + time.monotonic() - started
+
+    def _await_reply(self, call_id: int, deadline: float, description: str, timeout: float):
         while True:
             reply = self._receive(deadline, description, timeout)
             if reply.get("id") != call_id:
@@ -225,6 +246,11 @@ class Worker:
             raise WorkerCrashed(
                 f"used more than the memory limit of {self.spec.limits.memory_bytes / 2**30:.1f} "
                 f"GiB ({description})") from None
+        except _DiskExceeded:
+            self.stop()
+            raise WorkerCrashed(
+                f"wrote more than the disk limit of {self.spec.limits.disk_bytes / 2**20:.0f} MiB "
+                f"in its temporary folder ({description})") from None
         except protocol.ChannelClosed:
             self._fail_crash(f"the worker process ended during {description}")
         except protocol.ProtocolError as exc:
@@ -237,6 +263,8 @@ class Worker:
         self._last_memory_check = now
         if launch.tree_rss(self.process.pid) > self.spec.limits.memory_bytes:
             raise _MemoryExceeded()
+        if launch.dir_usage(self._work_dir) > self.spec.limits.disk_bytes:
+            raise _DiskExceeded()
 
     def _fail_crash(self, message: str):
         process = self.process

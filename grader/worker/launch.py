@@ -1,22 +1,31 @@
-"""Starting and ending worker processes: clean interpreter, allowlisted environment, limits.
+"""Starting and ending worker processes: clean interpreter, allowlisted environment, sandbox.
 
 The worker is a fresh interpreter (never a fork of the grader), in its own session,
-in an empty temporary directory. Limits are applied by a tiny launcher that then
-``exec``s the real worker, so the grader never runs code between fork and exec.
+in an empty temporary directory. Limits and isolation (Landlock, namespaces, the
+sandbox user; see ``isolation``) are applied by a tiny launcher
+(``grader/worker/launcher.py``) that then ``exec``s the real worker, so the grader never
+runs code between fork and exec. The launcher reports what it applied on a pipe of its
+own, closed before the worker runs: that report, not anything the worker says, becomes
+the result's ``isolation`` provenance.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
+
+from grader.worker import isolation
 
 GiB = 1024**3
 MiB = 1024**2
@@ -31,6 +40,8 @@ class Limits:
     file_size_bytes: int = 64 * MiB
     open_files: int = 1024
     cpu_seconds: int = 4 * 3600
+    processes: int = 256  # threads included; applied where counted per worker
+    disk_bytes: int = 512 * MiB  # the work dir's total size, watched by the client
 
     def rlimits(self) -> dict[str, tuple[int, int]]:
         return {
@@ -55,16 +66,11 @@ class LaunchSpec:
     limits: Limits = field(default_factory=Limits)
 
 
-# Runs with -S (no site): set limits, then exec the worker. Kept tiny on purpose.
-_LAUNCHER = """
-import json, os, resource, sys
-for name, (soft, hard) in json.loads(sys.argv[1]).items():
-    try:
-        resource.setrlimit(getattr(resource, name), (soft, hard))
-    except (ValueError, OSError, AttributeError):
-        pass
-os.execv(sys.argv[2], sys.argv[2:])
-"""
+class LaunchError(Exception):
+    """The sandbox could not be set up: a fault of the grader's host, not of the student."""
+
+
+REPORT_TIMEOUT_S = 60.0
 
 
 def worker_environment(spec: LaunchSpec) -> dict[str, str]:
@@ -76,6 +82,8 @@ def worker_environment(spec: LaunchSpec) -> dict[str, str]:
         "LC_ALL": "C.UTF-8",
         "HOME": str(spec.work_dir),
         "TMPDIR": str(spec.work_dir),
+        "USER": "grade-worker",  # the sandbox uid may have no passwd entry
+        "LOGNAME": "grade-worker",
         "PYTHONHASHSEED": "0",
         "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
@@ -95,56 +103,157 @@ def worker_environment(spec: LaunchSpec) -> dict[str, str]:
     }
 
 
-def worker_command(spec: LaunchSpec, request_fd: int, response_fd: int) -> list[str]:
+def worker_command(
+    spec: LaunchSpec, request_fd: int, response_fd: int, plan: dict | None = None
+) -> list[str]:
+    """The launcher's command line: the sandbox plan, then the worker's own command."""
     python = sys.executable
-    worker = [python, "-s", "-P", "-B", "-m", "grader.worker.harness",
-              "--request-fd", str(request_fd), "--response-fd", str(response_fd),
-              "--submission", str(spec.submission_dir), "--seed", str(spec.seed),
-              "--generation", str(spec.generation)]
+    worker = [
+        python,
+        "-s",
+        "-P",
+        "-B",
+        "-m",
+        "grader.worker.harness",
+        "--request-fd",
+        str(request_fd),
+        "--response-fd",
+        str(response_fd),
+        "--submission",
+        str(spec.submission_dir),
+        "--seed",
+        str(spec.seed),
+        "--generation",
+        str(spec.generation),
+    ]
     if spec.preload_tf:
         worker.append("--preload-tf")
-    return [python, "-S", "-c", _LAUNCHER, json.dumps(spec.limits.rlimits()), *worker]
+    if plan is None:
+        plan = isolation.plan(
+            spec.submission_dir, spec.work_dir, spec.limits.rlimits(), spec.limits.processes
+        )
+    return [python, "-I", "-S", str(isolation.LAUNCHER), json.dumps(plan), *worker]
 
 
-_PR_SET_CHILD_SUBREAPER = 36
+_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
+
+
+@functools.lru_cache(maxsize=1)
+def protect_grader() -> dict[str, bool]:
+    """Harden this (trusted) process before it starts workers; idempotent.
+
+    Non-dumpable: no worker can read our ``/proc/<pid>/mem``, ``environ`` or ``maps``
+    (nor ptrace us), even under the same uid. Child subreaper: orphans of our workers
+    (double-forked daemons) re-parent to us, so ``kill_tree`` can sweep them.
+    """
+    done = {"non_dumpable": False, "subreaper": False}
+    if not sys.platform.startswith("linux"):
+        return done
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return done
+    done["non_dumpable"] = libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    done["subreaper"] = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return done
 
 
 def become_subreaper() -> bool:
-    """Orphans of our workers (double-forked daemons) re-parent to us, so we can sweep them."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
+    """Kept for callers of the first version: see ``protect_grader``."""
+    return protect_grader()["subreaper"]
 
 
 def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
-    """Start a worker; returns the process, the fd to write requests, the fd to read replies."""
+    """Start a worker; returns the process, the fd to write requests, the fd to read replies.
+
+    The process carries ``isolation``: what the launcher applied, assessed (see
+    ``isolation.assess``). Raises ``LaunchError`` when the sandbox cannot be set up.
+    """
+    protect_grader()
     spec.work_dir.mkdir(parents=True, exist_ok=True)
     request_read, request_write = os.pipe()
     response_read, response_write = os.pipe()
+    report_read, report_write = os.pipe()
+    processes = max(spec.limits.processes, 128 + 4 * spec.threads)  # TF's thread pools
+    plan = isolation.plan(spec.submission_dir, spec.work_dir, spec.limits.rlimits(), processes)
+    plan["report_fd"] = report_write
     stdout = open(spec.work_dir / "stdout.log", "ab")  # noqa: SIM115 - handed to the child
     stderr = open(spec.work_dir / "stderr.log", "ab")  # noqa: SIM115
     try:
         process = subprocess.Popen(
-            worker_command(spec, request_read, response_write),
+            worker_command(spec, request_read, response_write, plan),
             cwd=spec.work_dir,
             env=worker_environment(spec),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
-            pass_fds=(request_read, response_write),
+            pass_fds=(request_read, response_write, report_write),
             start_new_session=True,
             close_fds=True,
         )
     finally:
         stdout.close()
         stderr.close()
-        os.close(request_read)
-        os.close(response_write)
+        for fd in (request_read, response_write, report_write):
+            os.close(fd)
+    try:
+        report = _read_report(report_read)
+    finally:
+        os.close(report_read)
+    if "error" in report:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for fd in (request_write, response_read):
+            os.close(fd)
+        raise LaunchError(f"the worker's sandbox could not be set up: {report['error']}")
+    process.isolation = isolation.assess(report)
+    uid = report.get("user", {}).get("uid", -1)
+    if uid >= isolation.SANDBOX_UID_BASE:  # its own: everything of that uid is the worker's
+        process.sandbox_uid = uid
     return process, request_write, response_read
+
+
+def _read_report(fd: int) -> dict:
+    """The launcher's JSON report, complete when it closes the pipe (before the exec)."""
+    data, deadline = b"", time.monotonic() + REPORT_TIMEOUT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            return {"error": "the launcher did not report in time"}
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    try:
+        return json.loads(data) if data else {"error": "the launcher ended without a report"}
+    except ValueError:
+        return {"error": "the launcher's report is not JSON"}
+
+
+def dir_usage(path: Path, max_entries: int = 10_000) -> int:
+    """Bytes allocated under ``path`` (a directory that holds more than ``max_entries``
+    entries counts as unlimited: walking it would be the attack)."""
+    total, seen, stack = 0, 0, [str(path)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                seen += 1
+                if seen > max_entries:
+                    return sys.maxsize
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    total += entry.stat(follow_symlinks=False).st_blocks * 512
+                except OSError:
+                    pass
+    return total
 
 
 def tree_rss(pid: int) -> int:
@@ -166,14 +275,19 @@ def tree_rss(pid: int) -> int:
 def kill_tree(process: subprocess.Popen, spare: set[int] = frozenset()) -> None:
     """SIGKILL the worker's process group and every descendant, daemons included.
 
-    Daemons that left the group re-parent to us (we are a subreaper), so after the
-    group dies we also kill every child of ours that is not in ``spare`` (other live
-    workers' pids and their descendants).
+    A worker with a uid of its own ends with everything of that uid, in one atomic
+    ``kill(-1)`` made as that uid: even a process that re-forks without pause cannot
+    slip through. Otherwise (and then anyway) daemons that left the group re-parent to
+    us (we are a subreaper), so after the group dies we also kill every child of ours
+    that is not in ``spare`` (other live workers' pids and their descendants).
     """
     try:
         victims = psutil.Process(process.pid).children(recursive=True)
     except psutil.Error:
         victims = []
+    uid = getattr(process, "sandbox_uid", None)
+    if uid is not None:
+        kill_uid(uid)
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
@@ -181,10 +295,16 @@ def kill_tree(process: subprocess.Popen, spare: set[int] = frozenset()) -> None:
     for victim in victims:
         _kill(victim)
     process.wait()
-    for _ in range(20):
+    empty_scans = 0
+    for _ in range(50):
         orphans = [p for p in _own_children() if p.pid not in spare]
         if not orphans:
-            break
+            empty_scans += 1
+            if empty_scans == 3:  # twice more: a re-forking process may be between pids
+                break
+            time.sleep(0.005)
+            continue
+        empty_scans = 0
         for orphan in orphans:
             try:
                 orphan.suspend()
@@ -195,10 +315,32 @@ def kill_tree(process: subprocess.Popen, spare: set[int] = frozenset()) -> None:
         psutil.wait_procs(orphans, timeout=1)
 
 
+def kill_uid(uid: int) -> None:
+    """As root: SIGKILL every process of ``uid`` (a worker's own uid), atomically."""
+    command = ["kill", "-s", "KILL", "--", "-1"]
+    try:
+        subprocess.run(
+            command,
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        pass  # the sweep below still runs
+
+
 def _own_children() -> list[psutil.Process]:
     try:
-        return [p for p in psutil.Process().children(recursive=True) if p.status() != "zombie"
-                or _reap(p)]
+        return [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if p.status() != "zombie" or _reap(p)
+        ]
     except psutil.Error:
         return []
 
