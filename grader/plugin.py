@@ -55,6 +55,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): what the test is worth")
     config.addinivalue_line("markers", "exercise(name): the exercise (default: from the file)")
+    config.addinivalue_line("markers", "numpy_only: the exercise needs no TensorFlow; a run "
+                            "of numpy_only tests alone starts its workers without the TF preload")
     seed = config.getoption("grade_seed")
     config._grade_seed = seed if seed is not None else secrets.randbelow(2**31)
     config._grade_records = []
@@ -66,11 +68,20 @@ def _course_root(config: pytest.Config) -> Path:
     return find_course_root(Path(config.rootpath)) or find_course_root(Path.cwd()) or Path.cwd()
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Importing TensorFlow is most of a worker's start-up: skip it when no selected test
+    # needs it (a course run holds TF exercises, so students' full runs still preload it).
+    config, items = session.config, session.items
+    numpy_only = bool(items) and all(item.get_closest_marker("numpy_only") for item in items)
+    config._grade_preload_tf = not (numpy_only or config.getoption("no_preload_tf"))
+
+
 def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submission:
     limits = Limits(memory_bytes=int(config.getoption("worker_memory_gb") * GiB))
+    preload_tf = getattr(config, "_grade_preload_tf", not config.getoption("no_preload_tf"))
     spec = LaunchSpec(submission_dir=folder, work_dir=Path(tempfile.gettempdir()),
                       seed=config._grade_seed, threads=config.getoption("worker_threads"),
-                      preload_tf=not config.getoption("no_preload_tf"), limits=limits)
+                      preload_tf=preload_tf, limits=limits)
     return Submission(Worker(spec), label)
 
 

@@ -28,6 +28,8 @@ from .beam_search_support import (
     wide_enough,
 )
 
+pytestmark = pytest.mark.numpy_only  # no TF preload when run alone
+
 CALL_TIMEOUT_S = 10  # the reference needs milliseconds; an endless loop fails fast
 
 

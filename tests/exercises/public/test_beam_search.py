@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.numpy_only  # no TF preload when run alone
+
 SOS, EOS, VOCAB = 4, 0, 4  # tokens 0..3 (0 is eos); sos_id lies outside the vocabulary
 # Next-token probabilities after each prefix (tokens after sos); any other prefix: OTHER.
 TINY = {
