@@ -111,10 +111,12 @@ class RecordingStepFn:
     """``step_fn`` for the student's search: answers with the model's log-probabilities.
 
     It runs here, in the trusted process: it counts every call (before anything else)
-    and records every prefix queried. A query the contract forbids (too many calls,
-    more than ``beam_width`` rows, a finished prefix, a row not starting with
-    ``sos_id``) raises ValueError/TypeError/IndexError, which the student's call sees
-    as an exception; the count is kept either way. The work per call is bounded.
+    and records the prefixes of the first ``max_length`` calls. A query the contract
+    forbids (too many calls, more than ``beam_width`` rows, a prefix past ``max_length``
+    tokens, a row not starting with ``sos_id``) raises ValueError/TypeError/IndexError,
+    which the student's call sees as an exception; the count is kept either way.
+    Finished rows within those bounds are answered (a fixed block of padded rows is
+    allowed).
     """
 
     def __init__(self, model: ToyModel, beam_width: int, max_length: int):
@@ -141,10 +143,10 @@ class RecordingStepFn:
             raise ValueError(
                 f"step_fn takes a (k, t) array with k, t >= 1, got shape {array.shape}"
             )
-        self.prefixes.append(array.copy())
         k, t = array.shape
-        if self.calls > self.max_length:
+        if self.calls > self.max_length:  # refused unrecorded: an endless loop stays small
             raise ValueError(f"step_fn was called more than max_length={self.max_length} times")
+        self.prefixes.append(array.copy())
         if k > self.beam_width:
             raise ValueError(f"step_fn got {k} prefixes, more than beam_width={self.beam_width}")
         if t > self.max_length:
