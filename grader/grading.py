@@ -32,7 +32,7 @@ from pathlib import Path
 import grader
 from grader.course import POINTS_PER_EXERCISE, Course
 from grader.submission import InvalidSubmission, prepare, submission_id
-from grader.worker.isolation import guard_environment
+from grader.worker.isolation import guard_environment, share_with_worker
 
 SUITE_TIMEOUT_S = 3600
 
@@ -65,6 +65,7 @@ def grade_submission(source: Path, course: Course, options: GradeOptions | None 
             result.update(status="invalid_submission", message=str(exc))
             return _finish(result)
         result["warnings"] = prepared.warnings
+        share_with_worker(prepared.folder)  # whatever the umask
         with guard_environment():  # raises EnvironmentModified: the batch must stop
             run = _run_tests(prepared.folder, course, exercises, seed, options, scratch)
         if run.get("error"):

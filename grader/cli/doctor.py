@@ -70,19 +70,24 @@ print(json.dumps({
 """
 
 
-def live_check() -> tuple[dict, dict]:
+def live_check() -> tuple[dict, dict, list[str]]:
     """Start one sandboxed worker that tries each attack: (its launcher's report, what
-    each attack gave). Runs ``python -c PROBE`` instead of the harness."""
+    each attack gave, the plan's notes). Runs ``python -c PROBE`` instead of the harness,
+    laid out as in grading: the submission in a private temp dir, a work dir of its own;
+    the secret it tries to read is world-readable (only the sandbox may stop it)."""
     launch.protect_grader()
-    with tempfile.TemporaryDirectory(prefix="grade-doctor-") as tmp:
-        root = Path(tmp)
-        for name in ("submission", "work", "outside"):
-            (root / name).mkdir()
-        secret = root / "outside" / "secret.txt"
+    with (
+        tempfile.TemporaryDirectory(prefix="grade-doctor-") as scratch,
+        tempfile.TemporaryDirectory(prefix="grade-doctor-worker-") as work,
+        tempfile.TemporaryDirectory(prefix="grade-doctor-outside-") as outside,
+    ):
+        (Path(scratch) / "submission").mkdir()
+        isolation.share_with_worker(Path(scratch) / "submission")
+        secret = Path(outside) / "secret.txt"
         secret.write_text("secret")
-        os.chmod(root, 0o755)
+        os.chmod(outside, 0o755)
         os.chmod(secret, 0o644)
-        spec = launch.LaunchSpec(root / "submission", root / "work")
+        spec = launch.LaunchSpec(Path(scratch) / "submission", Path(work))
         plan = isolation.plan(
             spec.submission_dir, spec.work_dir, spec.limits.rlimits(), spec.limits.processes
         )
@@ -124,13 +129,13 @@ def live_check() -> tuple[dict, dict]:
         attacks = json.loads(out.decode().strip().splitlines()[-1])
     except (ValueError, IndexError):
         attacks = {"probe": "did not run: " + (report.get("error") or err.decode()[-300:])}
-    return report, attacks
+    return report, attacks, plan["notes"]
 
 
 def diagnose() -> dict:
     """Everything `grade doctor` prints, as data."""
     host = isolation.host()
-    report, attacks = live_check()
+    report, attacks, notes = live_check()
     return {
         "host": {
             "system": host.system,
@@ -143,7 +148,7 @@ def diagnose() -> dict:
             "notes": list(host.notes),
         },
         "launcher": report,
-        "assessment": isolation.assess(report),
+        "assessment": isolation.assess(report, notes),
         "attacks": attacks,
     }
 
@@ -181,7 +186,7 @@ def doctor_command(as_json: bool) -> None:
         style = "green" if outcome.startswith("blocked") else "red"
         attacks.add_row(attack, f"[{style}]{outcome}[/]")
     console.print(attacks)
-    for note in host["notes"]:
-        console.print(f"[dim]note: {note}[/]")
+    for note in assessment["notes"]:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
     level = assessment["level"]
     console.print(f"[bold]{level}[/]: {MEANING[level]}.")

@@ -13,6 +13,14 @@ The sandbox user, when the grader runs as root, is a uid of its own for each wor
 (``SANDBOX_UID_BASE + pid``: processes and threads are then counted per worker, and no
 worker can signal or trace another); ``GRADE_SANDBOX_USER`` names a fixed user instead,
 or ``root`` to keep root (not recommended).
+
+Finally ``host()`` starts one real worker interpreter in the full sandbox (the same
+layout as grading: a submission inside a private temp dir). Where it cannot start (the
+sandbox user cannot read the virtual environment, Landlock hides a package the
+interpreter needs...), the sandbox is weakened step by step until it can, and each step
+is recorded as a note: a correct submission is never failed by where the grader was
+installed. ``GRADE_ISOLATION`` chooses less: ``off`` (resource limits only) or
+``no-landlock`` (everything but Landlock).
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ LAUNCHER = Path(__file__).with_name("launcher.py")
 SANDBOX_UID_BASE = 2_100_000_000  # above the ranges sssd and friends map users to
 PROBE_TIMEOUT_S = 10
 HOST_ENV = "GRADE_ISOLATION_HOST"
+SWITCH_ENV = "GRADE_ISOLATION"  # "off", "no-landlock"; unset: the strongest available
 HOSTILE_SAFE = "hostile-student safe"
 HONEST_SAFE = "honest-student safe"
 # Read (and execute) access a Python worker needs outside the interpreter and packages.
@@ -98,16 +107,21 @@ def host() -> Host:
     return found
 
 
+def switch() -> str:
+    """``GRADE_ISOLATION``: ``off``, ``no-landlock`` or empty (the strongest available)."""
+    return os.environ.get(SWITCH_ENV, "").strip().lower()
+
+
 def _probe_host() -> Host:
     system = sys.platform
     root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if not system.startswith("linux") or os.environ.get("GRADE_ISOLATION") == "off":
+    if not system.startswith("linux") or switch() == "off":
         return Host(
             system,
             root,
             notes=("only resource limits exist on this platform",)
             if not system.startswith("linux")
-            else ("GRADE_ISOLATION=off",),
+            else (f"{SWITCH_ENV}=off: resource limits only",),
         )
     notes = []
     user = _sandbox_user(notes) if root else None
@@ -120,11 +134,14 @@ def _probe_host() -> Host:
         probes["mount"] = {"namespaces": {"mount": True}, "cover": []}
         if user:
             probes["user"] = {"user": user}
+    if switch() == "no-landlock":
+        del probes["landlock"]
+        notes.append(f"{SWITCH_ENV}=no-landlock: Landlock is not used")
     ok = _run_probes(probes, notes)
     abi = _landlock_abi() if ok.get("landlock") else 0
     if user and not ok.get("user"):
         user = None
-    return Host(
+    found = Host(
         system,
         root,
         landlock_abi=abi,
@@ -135,6 +152,96 @@ def _probe_host() -> Host:
         sandbox_user=user,
         notes=tuple(notes),
     )
+    return _weaken_until_a_worker_starts(found)
+
+
+WEAKER = (  # what to give up, in this order, when a worker cannot start in the sandbox
+    ("the sandbox user", {"sandbox_user": None}),
+    ("Landlock", {"landlock_abi": 0}),
+    (
+        "the namespaces",
+        {
+            "net_namespace": False,
+            "pid_namespace": False,
+            "user_namespace": False,
+            "mount_namespace": False,
+        },
+    ),
+)
+
+
+def _weaken_until_a_worker_starts(found: Host) -> Host:
+    """Start a worker interpreter in ``found``'s sandbox; where it cannot start, give up
+    protections (``WEAKER``) until it can, noting each with the reason."""
+    failure = _start_probe_worker(found)
+    for what, fields in WEAKER:
+        if failure is None:
+            return found
+        if all(getattr(found, k) == v for k, v in fields.items()):
+            continue
+        note = f"a worker cannot start with {what} here ({failure}): workers run without it"
+        found = dataclasses.replace(found, **fields, notes=(*found.notes, note))
+        failure = _start_probe_worker(found)
+    if failure is None:
+        return found
+    note = f"a worker cannot start in any sandbox here ({failure}): resource limits only"
+    return Host(found.system, found.root, notes=(*found.notes, note))
+
+
+PROBE_WORKER = "import grader.worker.harness, numpy; print('ok')"
+
+
+def _start_probe_worker(found: Host) -> str | None:
+    """``None`` if a worker interpreter starts and imports the harness in ``found``'s
+    sandbox (laid out as in grading), else why not."""
+    import tempfile
+
+    from grader.worker import launch
+
+    scratch = Path(tempfile.mkdtemp(prefix="grade-probe-"))
+    try:
+        spec = launch.LaunchSpec(scratch / "submission", scratch / "work", threads=1)
+        spec.submission_dir.mkdir()
+        spec.work_dir.mkdir()
+        (spec.submission_dir / "probe.py").write_text("")
+        share_with_worker(spec.submission_dir)
+        steps = plan(spec.submission_dir, spec.work_dir, spec.limits.rlimits(), 64, found)
+        command = [sys.executable, "-s", "-P", "-B", "-c", PROBE_WORKER]
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(steps), *command],
+                cwd=spec.work_dir,
+                env=launch.worker_environment(spec),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=PROBE_TIMEOUT_S * 6,
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired:
+            return "it did not start within a minute"
+        if done.returncode == 0 and done.stdout.strip() == b"ok":
+            return None
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        return f"exit status {done.returncode}: {lines[-1].removeprefix('grade launcher: ')}"
+    finally:
+        _remove_tree(scratch)
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def share_with_worker(folder: Path) -> None:
+    """Make the grader's private copy of a submission readable by the sandbox user
+    (whatever the umask): it lives in a temp dir only the grader and the worker see."""
+    for root, _, files in os.walk(folder):
+        os.chmod(root, 0o755)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
 
 
 def _landlock_abi() -> int:
@@ -239,17 +346,53 @@ def readable_paths(submission_dir: Path) -> dict[str, str]:
     paths[str(Path(os.path.realpath(sys.executable)).parent)] = "rx"
     for directory in site.getsitepackages():
         paths.setdefault(os.path.realpath(directory), "r")
-    paths[str(Path(grader.__file__).resolve().parent)] = "r"  # not the repo around it
+    grader_dir = Path(grader.__file__).resolve().parent
+    paths[str(grader_dir)] = "r"  # not the repo around it (tests, solutions)
+    for directory in _pth_dirs():
+        if directory not in map(str, grader_dir.parents):
+            paths.setdefault(directory, "r")
     paths.update(SYSTEM_PATHS)
     paths[os.path.realpath(submission_dir)] = "r"
     return paths
 
 
-def plan(submission_dir: Path, work_dir: Path, rlimits: dict, processes: int) -> dict:
-    """The launcher's plan for one worker: the strongest isolation ``host()`` allows."""
-    found = host()
-    result: dict = {"parent": os.getpid(), "rlimits": dict(rlimits)}
-    if not found.system.startswith("linux") or os.environ.get("GRADE_ISOLATION") == "off":
+@functools.lru_cache(maxsize=1)
+def _pth_dirs() -> tuple[str, ...]:
+    """Directories that ``.pth`` files in site-packages put on the path (a venv whose
+    packages come from elsewhere): the worker's interpreter reads them too."""
+    found = []
+    for site_dir in site.getsitepackages():
+        try:
+            pth_files = sorted(Path(site_dir).glob("*.pth"))
+        except OSError:
+            continue
+        for pth in pth_files:
+            try:
+                lines = pth.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                line = line.strip()
+                if not line or line.startswith(("#", "import ", "import\t")):
+                    continue
+                directory = os.path.realpath(os.path.join(site_dir, line))
+                if os.path.isdir(directory):
+                    found.append(directory)
+    return tuple(found)
+
+
+def plan(
+    submission_dir: Path,
+    work_dir: Path,
+    rlimits: dict,
+    processes: int,
+    found: Host | None = None,
+) -> dict:
+    """The launcher's plan for one worker: the strongest isolation ``found`` (by default
+    ``host()``) allows. ``notes`` says what was left out for this worker, and why."""
+    found = found or host()
+    result: dict = {"parent": os.getpid(), "rlimits": dict(rlimits), "notes": []}
+    if not found.system.startswith("linux") or switch() == "off":
         return result
     rules = readable_paths(submission_dir) | {os.path.realpath(work_dir): "rw"}
     namespaces = {
@@ -265,6 +408,16 @@ def plan(submission_dir: Path, work_dir: Path, rlimits: dict, processes: int) ->
                 result["cover"] = covers
                 namespaces["mount"] = True
             result["rlimits"]["RLIMIT_NPROC"] = (processes, processes)
+        else:
+            closed = [c[0] for c in covers or []] or [
+                p for p, mode in rules.items() if mode != "rw" and _closed(p, found.sandbox_user)
+            ]
+            result["notes"].append(
+                "the sandbox user cannot read "
+                + ", ".join(closed[:3])
+                + (" (and no private mount namespace to open a way)" if covers else "")
+                + ": this worker keeps root"
+            )
     elif found.user_namespace:  # counted per user namespace: only this worker's tasks
         result["rlimits"]["RLIMIT_NPROC"] = (processes, processes)
     result["namespaces"] = {k: v for k, v in namespaces.items() if v}
@@ -293,6 +446,13 @@ def _covers(rules: dict[str, str], user: dict) -> list | None:
     return [[d, sorted(keep[d])] for d in ordered]
 
 
+def _closed(path: str, user: dict) -> bool:
+    try:
+        return not _may(path, user.get("uid", -1), user.get("gid", -1), stat.S_IROTH)
+    except OSError:
+        return False
+
+
 def _may(path: str, uid: int, gid: int, other_bit: int) -> bool:
     """Whether ``uid``/``gid`` (no supplementary groups) gets ``other_bit``'s access."""
     st = os.stat(path)
@@ -308,10 +468,11 @@ def grader_protections() -> dict[str, bool]:
     return launch.protect_grader()
 
 
-def assess(report: dict) -> dict:
+def assess(report: dict, notes: list[str] | tuple[str, ...] = ()) -> dict:
     """The provenance entry for a launcher's report: how each protection is provided
     (``None``: not at all; ``"partial: ..."``: only in part), the level (hostile- or
-    honest-student safe) and which protections are missing or partial."""
+    honest-student safe), which protections are missing or partial, and the notes of
+    the host and of this worker's plan (why something is missing)."""
     landlock = report.get("landlock") or {}
     network_ns = "net" in report.get("namespaces", [])
     pid_ns = "pid" in report.get("namespaces", [])
@@ -371,6 +532,7 @@ def assess(report: dict) -> dict:
         "missing": missing,
         "landlock_abi": landlock.get("abi", 0),
         **protections,
+        "notes": [*host().notes, *notes],
     }
 
 

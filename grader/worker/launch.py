@@ -209,7 +209,7 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
         for fd in (request_write, response_read):
             os.close(fd)
         raise LaunchError(f"the worker's sandbox could not be set up: {report['error']}")
-    process.isolation = isolation.assess(report)
+    process.isolation = isolation.assess(report, plan.get("notes", []))
     uid = report.get("user", {}).get("uid", -1)
     if uid >= isolation.SANDBOX_UID_BASE:  # its own: everything of that uid is the worker's
         process.sandbox_uid = uid

@@ -7,6 +7,7 @@ nothing outside the worker's temp dir may change. A fixture whose protection thi
 cannot provide is skipped with the reason (``grade doctor`` says the same).
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -347,9 +348,8 @@ def run_launcher(plan: dict, argv: list[str], **popen) -> subprocess.CompletedPr
         [python, "-I", "-S", str(isolation.LAUNCHER), json.dumps(plan), *argv],
         capture_output=True,
         text=True,
-        timeout=60,
         start_new_session=True,
-        **popen,
+        **{"timeout": 60, **popen},
     )
 
 
@@ -394,3 +394,158 @@ def test_disk_usage_counts_and_caps_entries(tmp_path):
     for i in range(30):
         (tmp_path / str(i)).touch()
     assert launch.dir_usage(tmp_path, max_entries=20) == sys.maxsize
+
+
+NOBODY = {"uid": 65534, "gid": 65534}
+GRADE_AS_NOBODY = """
+import json, os, sys
+from pathlib import Path
+from grader.course import Course
+from grader.grading import GradeOptions, grade_submission
+course = Course(Path(sys.argv[1]))
+options = GradeOptions(seed=7, preload_tf=False, memory_gb=1.0, threads=1)
+results = {p: grade_submission(Path(p), course, options) for p in sys.argv[2:]}
+print(json.dumps({"uid": os.getuid(), "results": results}))
+"""
+
+
+@pytest.mark.skipif(
+    not (LINUX and HOST.root and HOST.mount_namespace),
+    reason="needs root and a mount namespace to run the whole grader as another user",
+)
+def test_a_grader_run_by_an_unprivileged_user_still_isolates_its_workers(listener, secret):
+    """The laptop case end to end: the whole grader (trusted pytest and workers) run by
+    `nobody`. It gets no sandbox user; Landlock, a user namespace (empty network, a
+    process limit counted for the worker only) and the sweep still hold."""
+    rules = isolation.readable_paths(FIXTURES) | {"/tmp": "rw"}
+    covers = isolation._covers(rules, NOBODY)  # what nobody needs, reachable from here
+    if covers is None:
+        pytest.skip("user nobody cannot read this interpreter or checkout")
+    plan = {"namespaces": {"mount": True}, "cover": covers, "user": NOBODY}
+    names = ("network", "fork_bomb", "read_outside")
+    submissions = [FAKE_COURSE.solutions_dir, *(HOSTILE / name for name in names)]
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LC_ALL": "C.UTF-8"}
+    done = run_launcher(
+        plan,
+        [sys.executable, "-c", GRADE_AS_NOBODY, str(FAKE_COURSE.root), *map(str, submissions)],
+        env=env,
+        cwd="/",
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    graded = json.loads(done.stdout.splitlines()[-1])
+    assert graded["uid"] == 65534
+    results = list(graded["results"].values())
+    entry = results[0]["provenance"]["isolation"]
+    assert results[0]["score"] == 20, results[0]["message"]
+    assert entry["privileges"] == "not root"
+    if "user namespace" in " ".join(entry["notes"]) or not entry["network"]:
+        pytest.skip(f"unprivileged user namespaces are refused here: {entry['notes']}")
+    assert "empty network namespace" in entry["network"]
+    assert entry["processes"] == "RLIMIT_NPROC per worker"
+    for name, result in zip(names, results[1:], strict=True):
+        score, allowed, because = EXPECTED[name]
+        assert result["score"] == score, (name, outcomes(result))
+        for test in result["exercises"]["echo"]["tests"]:
+            expected = allowed[test["name"]]
+            assert test["outcome"] in ((expected,) if isinstance(expected, str) else expected)
+            if test["outcome"] != "passed":
+                assert re.search(because, test["message"]), (name, test["message"])
+    assert not listener, f"the network reached the host: {listener}"
+    assert not hostile_processes()
+
+
+@pytest.mark.skipif(not LINUX, reason="needs Linux: elsewhere the guard is always on")
+def test_without_landlock_a_write_into_site_packages_stops_the_batch(monkeypatch, installation):
+    """Where workers can write into the Python installation (here: Landlock and the
+    sandbox user switched off), the write is detected after grading and the batch stops."""
+    weak = dataclasses.replace(HOST, landlock_abi=0, sandbox_user=None)
+    monkeypatch.setattr(isolation, "host", lambda: weak)
+    monkeypatch.setenv(isolation.HOST_ENV, json.dumps(dataclasses.asdict(weak)))
+    monkeypatch.setattr(isolation, "_last_snapshot", None)  # others edit the tree meanwhile
+    assert not isolation.venv_write_denied()
+    try:
+        with pytest.raises(isolation.EnvironmentModified, match="grade_hostile_planted"):
+            grade_submission(HOSTILE / "write_outside", FAKE_COURSE, OPTIONS)
+        planted = [p for p in PLANTED if p.exists()]
+    finally:
+        for path in PLANTED:
+            path.unlink(missing_ok=True)
+    assert any(p.suffix == ".pth" for p in planted), "the attack should have worked here"
+    installation["before"] = isolation.snapshot(installation_dirs())
+
+
+def test_a_sandbox_no_worker_can_start_in_is_weakened_step_by_step_with_notes(monkeypatch):
+    strong = isolation.Host(
+        "linux",
+        True,
+        landlock_abi=7,
+        net_namespace=True,
+        pid_namespace=True,
+        mount_namespace=True,
+        sandbox_user=NOBODY,
+    )
+
+    def fails_with_user_or_landlock(found):
+        return "Permission denied" if found.sandbox_user or found.landlock_abi else None
+
+    monkeypatch.setattr(isolation, "_start_probe_worker", fails_with_user_or_landlock)
+    weaker = isolation._weaken_until_a_worker_starts(strong)
+    assert (weaker.sandbox_user, weaker.landlock_abi, weaker.net_namespace) == (None, 0, True)
+    assert ["sandbox user" in weaker.notes[0], "Landlock" in weaker.notes[1]] == [True, True]
+    monkeypatch.setattr(isolation, "_start_probe_worker", lambda found: "broken")
+    none = isolation._weaken_until_a_worker_starts(strong)
+    assert not (none.landlock_abi or none.net_namespace or none.sandbox_user)
+    assert "resource limits only" in none.notes[-1]
+
+
+@pytest.mark.skipif(not LINUX, reason="needs Linux")
+def test_this_hosts_sandbox_starts_a_worker():
+    assert isolation._start_probe_worker(HOST) is None
+
+
+def test_a_submission_the_sandbox_user_cannot_read_keeps_root_with_a_note(tmp_path):
+    private = tmp_path / "private"
+    (private / "submission").mkdir(parents=True)
+    os.chmod(private, 0o700)
+    work = tmp_path / "work"
+    work.mkdir()
+    found = isolation.Host("linux", True, mount_namespace=False, sandbox_user=NOBODY)
+    steps = isolation.plan(private / "submission", work, {}, 64, found)
+    assert "user" not in steps
+    assert "no private mount namespace" in steps["notes"][0]
+    assert steps["notes"][0].endswith("this worker keeps root")
+    found = dataclasses.replace(found, mount_namespace=True)
+    steps = isolation.plan(private / "submission", work, {}, 64, found)
+    assert steps["user"] == NOBODY and steps["notes"] == []
+    assert [str(private), [str(private / "submission")]] in steps["cover"]
+    os.chmod(private / "submission", 0o700)  # the needed path itself: no cover helps
+    steps = isolation.plan(private / "submission", work, {}, 64, found)
+    assert "user" not in steps and str(private / "submission") in steps["notes"][0]
+
+
+@pytest.mark.skipif(not (LINUX and HOST.sandbox_user), reason="needs a sandbox user (root)")
+def test_a_private_umask_does_not_cost_the_sandbox_user():
+    """The grader's copy of a submission is opened to the sandbox user whatever the umask
+    (CI runners, hardened accounts): no fallback to root, full marks."""
+    old = os.umask(0o077)
+    try:
+        result = grade_submission(FAKE_COURSE.solutions_dir, FAKE_COURSE, OPTIONS)
+    finally:
+        os.umask(old)
+    assert result["score"] == 20, result["message"]
+    entry = result["provenance"]["isolation"]
+    assert entry["privileges"].endswith("no capabilities") and entry["notes"] == [], entry
+
+
+def test_isolation_switches(monkeypatch):
+    monkeypatch.setenv(isolation.SWITCH_ENV, "off")
+    off = isolation._probe_host()
+    assert not (off.landlock_abi or off.net_namespace or off.sandbox_user)
+    assert "off" in off.notes[0]
+    if LINUX:
+        monkeypatch.setenv(isolation.SWITCH_ENV, "no-landlock")
+        no_landlock = isolation._probe_host()
+        assert no_landlock.landlock_abi == 0
+        assert no_landlock.net_namespace == HOST.net_namespace
+        assert any("no-landlock" in note for note in no_landlock.notes)
