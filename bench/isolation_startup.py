@@ -1,7 +1,9 @@
-"""What the worker's sandbox costs: start-up with and without it, and per call.
+"""What the worker's sandbox costs: start-up and call round trip at each isolation level.
 
-Runs, alternating sandboxed and plain (``GRADE_ISOLATION=off``: rlimits only) so that
-the machine's load hits both alike, and prints medians and their ratio:
+Levels: the full sandbox this host allows, then without Landlock, without the sandbox
+user (root only), without namespaces, and none (``GRADE_ISOLATION=off``: rlimits
+only), the baseline of the ratios. Rounds alternate the levels so that the machine's
+load hits all alike; medians are printed:
 
 - the launcher alone (start to the moment it would exec the worker),
 - a worker start without TensorFlow (fake course) and with it (``--tf``),
@@ -13,12 +15,14 @@ the machine's load hits both alike, and prints medians and their ratio:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from grader.worker import isolation, launch
@@ -27,13 +31,35 @@ from grader.worker.launch import LaunchSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_SOLUTIONS = ROOT / "tests" / "fixtures" / "fake_course" / "solutions"
+NONE = "none"
 
 
-def sandbox(on: bool) -> None:
-    if on:
-        os.environ.pop("GRADE_ISOLATION", None)
+def levels(found: isolation.Host) -> dict[str, isolation.Host]:
+    """The isolation levels to compare, strongest first (the last: none)."""
+    variants = {"full": found}
+    if found.landlock_abi:
+        variants["no Landlock"] = dataclasses.replace(found, landlock_abi=0)
+    if found.sandbox_user:
+        variants["no sandbox user"] = dataclasses.replace(found, sandbox_user=None)
+    if found.net_namespace or found.pid_namespace or found.mount_namespace:
+        variants["no namespaces"] = dataclasses.replace(
+            found,
+            net_namespace=False,
+            pid_namespace=False,
+            user_namespace=False,
+            mount_namespace=False,
+        )
+    variants[NONE] = found
+    return variants
+
+
+def use(level: str, found: isolation.Host) -> None:
+    """Make every later plan use ``found`` (or no sandbox at all for ``NONE``)."""
+    isolation.host = lambda: found
+    if level == NONE:
+        os.environ[isolation.SWITCH_ENV] = "off"
     else:
-        os.environ["GRADE_ISOLATION"] = "off"
+        os.environ.pop(isolation.SWITCH_ENV, None)
 
 
 def launcher_only() -> float:
@@ -80,39 +106,39 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--tf", action="store_true", help="also start workers that import TF")
     args = parser.parse_args()
-    host = isolation.host()
+    found = isolation.host()
     print(
-        f"host: Landlock ABI {host.landlock_abi}, network namespace {host.net_namespace}, "
-        f"sandbox user {host.sandbox_user}"
+        f"host: Landlock ABI {found.landlock_abi}, network namespace {found.net_namespace}, "
+        f"pid namespace {found.pid_namespace}, sandbox user {found.sandbox_user}"
     )
-    cases = [
+    variants = levels(found)
+    cases: list[tuple[str, Callable[[], tuple[float, float | None]]]] = [
         ("launcher alone", lambda: (launcher_only(), None)),
         ("worker start, no TF", lambda: worker_start(False)),
     ]
     if args.tf:
         cases.append(("worker start, TF", lambda: worker_start(True)))
     for label, measure in cases:
-        times: dict[bool, list] = {True: [], False: []}
-        calls: dict[bool, list] = {True: [], False: []}
+        times: dict[str, list[float]] = {level: [] for level in variants}
+        calls: dict[str, list[float]] = {level: [] for level in variants}
         for _ in range(args.runs):
-            for on in (True, False):
-                sandbox(on)
+            for level, variant in variants.items():
+                use(level, variant)
                 elapsed, call = measure()
-                times[on].append(elapsed)
+                times[level].append(elapsed)
                 if call is not None:
-                    calls[on].append(call)
-        sandbox(True)
-        on, off = statistics.median(times[True]), statistics.median(times[False])
-        print(
-            f"{label:22s} sandboxed {on * 1000:7.1f} ms   plain {off * 1000:7.1f} ms   "
-            f"+{(on - off) * 1000:6.1f} ms   ratio {on / off:.2f}"
-        )
-        if calls[True]:
-            on, off = statistics.median(calls[True]), statistics.median(calls[False])
-            print(
-                f"{'  one call':22s} sandboxed {on * 1e6:7.0f} us   plain {off * 1e6:7.0f} us"
-                f"   ratio {on / off:.2f}"
-            )
+                    calls[level].append(call)
+        print(f"\n{label} (median of {args.runs}; ratio against {NONE})")
+        base_time = statistics.median(times[NONE])
+        base_call = statistics.median(calls[NONE]) if calls[NONE] else None
+        for level in variants:
+            took = statistics.median(times[level])
+            line = f"  {level:16s} {took * 1000:8.1f} ms  ratio {took / base_time:5.2f}"
+            if base_call:
+                call = statistics.median(calls[level])
+                line += f"   one call {call * 1e6:6.0f} us  ratio {call / base_call:5.2f}"
+            print(line)
+    use("full", found)
 
 
 if __name__ == "__main__":
