@@ -1,0 +1,112 @@
+"""Reber classifier: the reference's training time against the book's configuration.
+
+    python bench/reber_vs_book.py [--seed S]
+
+Both train on the same 10,000 strings (validation: 2,000) in this process, with 2
+TensorFlow threads like a worker. The reference runs ``train_classifier`` whole (it
+stops after two perfect validation epochs, more than it needs for the threshold); the
+book's model (Embedding(5), GRU(30), SGD Nesterov lr 0.02 momentum 0.95, batch 32) is
+timed until its accuracy on 2,000 fresh strings first reaches the hidden test's
+threshold, checked after every epoch (the checks are not timed). The ratio of the two
+is the figure: target <= 1/3. The load average is printed: a shared machine inflates
+both sides alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "2")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "tests" / "exercises"), str(ROOT / "solutions")]
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import reber  # noqa: E402
+from hidden import reber_support as support  # noqa: E402
+from hidden.test_reber import ACCURACY_THRESHOLD  # noqa: E402
+
+BOOK_MAX_EPOCHS = 40
+
+
+def accuracy(model: keras.Model, X: np.ndarray, y: np.ndarray) -> float:
+    probs = model.predict(X, verbose=0, batch_size=1000)[:, 0]
+    return float(((probs > 0.5) == (y > 0.5)).mean())
+
+
+class TimeToThreshold(keras.callbacks.Callback):
+    """Training seconds until accuracy on a fresh set reaches the threshold; stops there."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray):
+        super().__init__()
+        self.X, self.y = X, y
+        self.seconds = 0.0
+        self.reached_at: float | None = None
+        self.epochs = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds += time.perf_counter() - self._started
+        self.epochs = epoch + 1
+        if accuracy(self.model, self.X, self.y) >= ACCURACY_THRESHOLD:
+            self.reached_at = self.seconds
+            self.model.stop_training = True
+
+
+def book_model() -> keras.Model:
+    """The chapter's model, with Keras 3's masking in place of ragged tensors."""
+    model = keras.Sequential([
+        keras.Input(shape=(None,), dtype="int32"),
+        keras.layers.Embedding(len(support.CHARS) + 1, 5, mask_zero=True),
+        keras.layers.GRU(30),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    optimizer = keras.optimizers.SGD(learning_rate=0.02, momentum=0.95, nesterov=True)
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    train, y_train = support.labelled_set(10_000, rng)
+    valid, y_valid = support.labelled_set(2_000, rng)
+    fresh, y_fresh = support.labelled_set(2_000, rng)
+    X_train, X_valid, X_fresh = support.ids(train), support.ids(valid), support.ids(fresh)
+    print(f"load average {os.getloadavg()[0]:.1f}; threshold {ACCURACY_THRESHOLD}", flush=True)
+
+    keras.utils.set_random_seed(args.seed)
+    started = time.perf_counter()
+    model = reber.train_classifier(X_train, y_train[:, None], X_valid, y_valid[:, None])
+    reference_s = time.perf_counter() - started
+    reference_acc = accuracy(model, X_fresh, y_fresh)
+    print(f"reference: {reference_s:6.1f} s (whole train_classifier), fresh accuracy "
+          f"{reference_acc:.4f}", flush=True)
+
+    keras.utils.set_random_seed(args.seed)
+    timer = TimeToThreshold(X_fresh, y_fresh)
+    book_model().fit(X_train, y_train, batch_size=32, epochs=BOOK_MAX_EPOCHS, verbose=0,
+                     validation_data=(X_valid, y_valid), callbacks=[timer])
+    if timer.reached_at is None:
+        print(f"book: never reached {ACCURACY_THRESHOLD} in {timer.epochs} epochs "
+              f"({timer.seconds:.1f} s); ratio <= {reference_s / timer.seconds:.2f}")
+        return 0
+    print(f"book:      {timer.reached_at:6.1f} s to reach the threshold ({timer.epochs} epochs)")
+    ratio = reference_s / timer.reached_at
+    print(f"ratio reference / book = {ratio:.2f} (target <= 0.33)  load average "
+          f"{os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
