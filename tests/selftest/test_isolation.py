@@ -16,6 +16,7 @@ import site
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -53,8 +54,16 @@ def _reason(condition: bool, reason: str) -> str | None:
     return None if condition else reason
 
 
-SANDBOX_USER = HOST.sandbox_user is not None or not HOST.root
-OWN_UID = bool(HOST.sandbox_user and "uid_base" in HOST.sandbox_user)
+# Whether a worker here really drops to the sandbox user: the host may offer one that
+# cannot reach this checkout's interpreter (then each worker keeps root, with a note).
+WORKER_USER = (
+    "user" in isolation.plan(Path(tempfile.gettempdir()), Path(tempfile.gettempdir()), {}, 64)
+    if LINUX
+    else None
+)
+WORKER_USER = HOST.sandbox_user if WORKER_USER else None
+SANDBOX_USER = WORKER_USER is not None or not HOST.root
+OWN_UID = bool(WORKER_USER and "uid_base" in WORKER_USER)
 REQUIREMENTS = {
     "read_outside": _reason(
         HOST.landlock_abi >= 1,
@@ -67,7 +76,7 @@ REQUIREMENTS = {
     ),
     "daemon": _reason(LINUX, "needs Linux (child subreaper) to sweep double-forked daemons"),
     "fork_bomb": _reason(
-        HOST.sandbox_user is not None or HOST.user_namespace,
+        WORKER_USER is not None or HOST.user_namespace,
         "needs RLIMIT_NPROC counted per worker (a sandbox uid as root, or a user namespace)",
     ),
     "write_outside": _reason(
@@ -85,7 +94,7 @@ REQUIREMENTS = {
         "its pid can slip through a sweep of the process list",
     ),
     "kill_grader": _reason(
-        HOST.landlock_abi >= 6 or HOST.pid_namespace or HOST.sandbox_user is not None,
+        HOST.landlock_abi >= 6 or HOST.pid_namespace or WORKER_USER is not None,
         "needs Landlock signal scoping (Linux 6.12+), a pid namespace or a sandbox uid: "
         "otherwise the worker may signal the grader",
     ),
@@ -247,7 +256,7 @@ def test_result_provenance_says_which_isolation():
     result = grade_submission(FAKE_COURSE.solutions_dir, FAKE_COURSE, OPTIONS)
     assert result["score"] == 20
     entry = result["provenance"]["isolation"]
-    user = HOST.sandbox_user is not None
+    user = WORKER_USER is not None
     full = (
         HOST.landlock_abi >= 1
         and (HOST.net_namespace or HOST.landlock_abi >= 4)
@@ -333,7 +342,20 @@ def test_unprivileged_grader_gets_landlock_network_and_process_limits():
         "except OSError:\n    pass\n"
         "print('forks', forks, flush=True)\nos.killpg(0, 9)\n"
     )
-    done = run_launcher(plan, ["/usr/bin/python3", "-S", "-c", code, __file__], user=65534, cwd="/")
+    if not os.access("/usr/bin/python3", os.X_OK):
+        pytest.skip("needs a system Python (/usr/bin/python3) that user nobody can run")
+    with tempfile.TemporaryDirectory() as tmp:  # the checkout may be closed to nobody
+        os.chmod(tmp, 0o755)
+        launcher = Path(tmp) / "launcher.py"
+        launcher.write_bytes(isolation.LAUNCHER.read_bytes())
+        os.chmod(launcher, 0o644)  # nobody may read it, but not once Landlock holds
+        done = run_launcher(
+            plan,
+            ["/usr/bin/python3", "-S", "-c", code, str(launcher)],
+            user=65534,
+            cwd="/",
+            launcher=launcher,
+        )
     if "unshare" in done.stderr:
         pytest.skip(f"unprivileged user namespaces are refused here: {done.stderr.strip()}")
     lines = dict(line.split() for line in done.stdout.splitlines())
@@ -342,10 +364,12 @@ def test_unprivileged_grader_gets_landlock_network_and_process_limits():
     assert 10 <= int(lines["forks"]) < 20, done.stdout
 
 
-def run_launcher(plan: dict, argv: list[str], **popen) -> subprocess.CompletedProcess:
+def run_launcher(
+    plan: dict, argv: list[str], launcher: Path = isolation.LAUNCHER, **popen
+) -> subprocess.CompletedProcess:
     python = "/usr/bin/python3" if popen.get("user") else sys.executable
     return subprocess.run(
-        [python, "-I", "-S", str(isolation.LAUNCHER), json.dumps(plan), *argv],
+        [python, "-I", "-S", str(launcher), json.dumps(plan), *argv],
         capture_output=True,
         text=True,
         start_new_session=True,
@@ -524,7 +548,7 @@ def test_a_submission_the_sandbox_user_cannot_read_keeps_root_with_a_note(tmp_pa
     assert "user" not in steps and str(private / "submission") in steps["notes"][0]
 
 
-@pytest.mark.skipif(not (LINUX and HOST.sandbox_user), reason="needs a sandbox user (root)")
+@pytest.mark.skipif(not (LINUX and WORKER_USER), reason="needs a sandbox user (root)")
 def test_a_private_umask_does_not_cost_the_sandbox_user():
     """The grader's copy of a submission is opened to the sandbox user whatever the umask
     (CI runners, hardened accounts): no fallback to root, full marks."""
