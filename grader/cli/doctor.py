@@ -28,8 +28,8 @@ MEANING = {
     "network, touch the grader or the Python installation, or outlive its grading",
     isolation.HONEST_SAFE: "grading is right and robust for honest mistakes (crashes, "
     "endless loops, memory and disk hogs), but a deliberately hostile submission could do "
-    "what the missing protections below would have stopped: grade untrusted work in a VM "
-    "or container, or on a Linux host where they are active",
+    "what the protections marked missing or partial above would have stopped: grade "
+    "untrusted work in a VM or container, or on a Linux host where they are active",
 }
 WHY = {
     "filesystem": "reads only the interpreter, the packages and its submission; writes only "
