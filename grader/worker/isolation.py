@@ -93,7 +93,7 @@ class Host:
 
 @functools.lru_cache(maxsize=1)
 def host() -> Host:
-    """Probe this host once (about 30 ms on Linux, nothing elsewhere); the result is
+    """Probe this host once (about 0.3 s on Linux, nothing elsewhere); the result is
     handed to child processes (the trusted pytest) through ``GRADE_ISOLATION_HOST``."""
     inherited = os.environ.get(HOST_ENV)
     if inherited:
