@@ -6,9 +6,11 @@ must continue the text exactly where row ``i`` of the previous batch stopped. Th
 calls building such a dataset "not easy to do and requires a lot of code": here it is.
 
 The dataset, step by step (``L = len(encoded) // batch_size``):
-- cut ``encoded`` into ``batch_size`` contiguous, non-overlapping parts of equal length
-  ``L``, in text order: part ``i`` is ``encoded[i * L : (i + 1) * L]``; the remainder at
-  the end of the text (fewer than ``batch_size`` tokens) is dropped;
+- cut ``encoded`` into ``batch_size`` contiguous, non-overlapping parts in text order,
+  for instance of equal length ``L``: part ``i`` is ``encoded[i * L : (i + 1) * L]`` and
+  the remainder at the end of the text (fewer than ``batch_size`` tokens) is dropped
+  (``np.array_split``, as in the book, is fine too: some parts are then one token
+  longer, and the batches stop with the shortest part);
 - read each part as consecutive windows of ``n_steps + 1`` tokens with shift ``n_steps``
   (window ``k`` of a part starts at ``k * n_steps``), dropping a last window that would
   be shorter; each window gives ``X = window[:-1]`` and ``Y = window[1:]``;
