@@ -30,10 +30,12 @@ import functools
 import json
 import os
 import pwd
+import shutil
 import site
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,8 +196,6 @@ PROBE_WORKER = "import grader.worker.harness, numpy; print('ok')"
 def _start_probe_worker(found: Host) -> str | None:
     """``None`` if a worker interpreter starts and imports the harness in ``found``'s
     sandbox (laid out as in grading), else why not."""
-    import tempfile
-
     from grader.worker import launch
 
     scratch = Path(tempfile.mkdtemp(prefix="grade-probe-"))
@@ -224,13 +224,7 @@ def _start_probe_worker(found: Host) -> str | None:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
         return f"exit status {done.returncode}: {lines[-1].removeprefix('grade launcher: ')}"
     finally:
-        _remove_tree(scratch)
-
-
-def _remove_tree(path: Path) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def share_with_worker(folder: Path) -> None:
