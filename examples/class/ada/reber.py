@@ -108,8 +108,7 @@ def train_classifier(X_train, y_train, X_valid, y_valid) -> keras.Model:
         keras.layers.Dense(1, activation="sigmoid"),
     ])
     optimizer = keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0)
-    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"],
-                  jit_compile=True)
+    model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     model.fit(X_train, y_train, epochs=30, batch_size=256, verbose=0,
               validation_data=(X_valid, y_valid), callbacks=[_StopWhenPerfect()])
     return model
