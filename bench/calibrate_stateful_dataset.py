@@ -7,7 +7,8 @@ as the hidden test does, over many seeds, and report the loss before and after t
 Runs the grader's own worker-side helper in-process (the reference is trusted code);
 threads pinned to 2 like a worker. Exits 1 if, for a variant that should pass, any seed
 ends at or above the bound or starts below it. ``--variant`` trains other models a
-student may plausibly write (all should pass) or the no-context model (should fail).
+student may plausibly write (all should pass) or models without state across batches
+(should fail).
 """
 
 from __future__ import annotations
@@ -74,6 +75,16 @@ def one_hot_simple_rnn(batch_size: int, vocab_size: int, units: int = 128) -> ke
     )
 
 
+def stateless_gru(batch_size: int, vocab_size: int, units: int = 128) -> keras.Model:
+    """Should fail: the reference without stateful=True, blind across batches."""
+    return _sequential(
+        batch_size,
+        keras.layers.Embedding(vocab_size, 16),
+        keras.layers.GRU(units, return_sequences=True),
+        keras.layers.Dense(vocab_size, activation="softmax"),
+    )
+
+
 def no_context_model(batch_size: int, vocab_size: int, units: int = 128) -> keras.Model:
     """Should fail: predicts from the current character only."""
     return _sequential(
@@ -89,6 +100,7 @@ VARIANTS = {
     "book": (book_model, True),
     "lstm": (lstm_model, True),
     "simple_rnn": (one_hot_simple_rnn, True),
+    "stateless": (stateless_gru, False),
     "no_context": (no_context_model, False),
 }
 

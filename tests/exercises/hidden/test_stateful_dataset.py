@@ -28,9 +28,11 @@ from .stateful_dataset_support import (
 )
 
 # The training task (calibration: docs/calibration/stateful_dataset.md).
-TRAIN_BATCH, TRAIN_STEPS, TRAIN_BATCHES, TRAIN_EPOCHS = 4, 16, 8, 6
+# Windows of 3 steps: a model without state across batches guesses the first step of
+# every window from one character, so its loss stays above log(2) / 3 = 0.23.
+TRAIN_BATCH, TRAIN_STEPS, TRAIN_BATCHES, TRAIN_EPOCHS = 4, 3, 40, 6
 TRAIN_UNITS, TRAIN_LEARNING_RATE = 64, 0.01
-LOSS_BOUND = 0.35  # nats per character; log 2 = 0.69 is the best without context
+LOSS_BOUND = 0.1  # nats per character
 FIT_DEADLINE_S = 120
 
 
@@ -358,8 +360,10 @@ def test_short_training_lowers_the_loss(student, rng):
         )
     loss = cross_entropy(result["after"], Y)
     assert loss < LOSS_BOUND, (
-        f"after {TRAIN_EPOCHS} epochs on a short periodic text (compiled with Adam, "
-        f"learning rate {TRAIN_LEARNING_RATE}, sparse categorical cross-entropy, with your "
-        f"callback), the loss is {loss:.3f}, above {LOSS_BOUND} (it was "
-        f"{cross_entropy(result['before'], Y):.3f} before training)"
+        f"after {TRAIN_EPOCHS} epochs on a short periodic text in batches of "
+        f"{TRAIN_STEPS} steps (compiled with Adam, learning rate {TRAIN_LEARNING_RATE}, "
+        f"sparse categorical cross-entropy, with your callback), the loss is {loss:.3f}, "
+        f"above {LOSS_BOUND} (it was {cross_entropy(result['before'], Y):.3f} before "
+        "training): the next character depends on characters of the previous batch, "
+        "which only a state carried over from batch to batch remembers"
     )
