@@ -7,6 +7,7 @@ Exit codes: 0 full marks (or a passing check), 1 points lost (or a failing check
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from grader.grading import GradeOptions, grade_submission
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
 OUTPUT_LINES = 15
+# TensorFlow's start-up log lines (absl/glog format): not the student's, so not shown.
+TF_LOG_LINE = re.compile(
+    r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl)")
 OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
 
 
@@ -128,7 +132,8 @@ def print_result(result: dict, console: Console | None = None) -> None:
         if exercise.get("hidden_points_absent"):
             console.print(f"  {exercise['hidden_points_absent']:g} more points are in hidden "
                           "tests, run by your instructor.")
-    output = result.get("output", "").strip().splitlines()
+    output = [line for line in result.get("output", "").strip().splitlines()
+              if not TF_LOG_LINE.match(line)]
     if output:
         console.print("[dim]Your code printed (last lines, never used for grading):[/]")
         console.print("\n".join(output[-OUTPUT_LINES:]), markup=False, highlight=False)
