@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from hidden import date_seq2seq_support as support  # noqa: E402
 from hidden.test_date_seq2seq import (  # noqa: E402
     ACCURACY_THRESHOLD,
+    N_SHORT,
     N_TRAIN,
     N_VALID,
     SHORT_ACCURACY_THRESHOLD,
@@ -41,7 +42,7 @@ def exact_match(predicted: list[str], targets: list[str]) -> float:
 
 
 def run_seed(seed: int) -> tuple[float, float, float, float]:
-    """(training wall s, training CPU s, accuracy on 2000 fresh dates, on 302 short ones)."""
+    """(training wall s, training CPU s, accuracy on 2000 fresh dates, on the short ones)."""
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed + 11)  # as the hidden test's `trained` fixture
     x_train, y_train = support.random_dates(N_TRAIN, rng)
@@ -52,7 +53,7 @@ def run_seed(seed: int) -> tuple[float, float, float, float]:
     fresh = np.random.default_rng(seed + 10_000)
     x, y = support.random_dates(2_000, fresh)
     accuracy = exact_match(reference.convert_date_strs(model, x), y)
-    x, y = support.short_dates(300, fresh)
+    x, y = support.short_dates(N_SHORT, fresh)
     x, y = ["May 02, 2020", "July 04, 1000", *x], ["2020-05-02", "1000-07-04", *y]
     short_accuracy = exact_match(reference.convert_date_strs(model, x), y)
     return wall, cpu, accuracy, short_accuracy

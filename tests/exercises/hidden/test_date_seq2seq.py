@@ -35,7 +35,8 @@ TRAIN_BUDGET_S = 180
 TRAIN_DEADLINE_S = 225  # the contract's budget plus 25% for a noisy shared machine
 CONVERT_DEADLINE_S = 60
 ACCURACY_THRESHOLD = 0.99  # the contract's; see docs/calibration/date_seq2seq.md
-SHORT_ACCURACY_THRESHOLD = 0.98  # on 300 short dates
+N_SHORT = 1_000
+SHORT_ACCURACY_THRESHOLD = 0.97  # on N_SHORT + 2 short dates, a subset: some slack
 AGREEMENT = 0.99  # the same date must convert the same way in any batch
 
 
@@ -131,11 +132,17 @@ def test_date_str_to_ids(student, rng):
             and [int(i) for i in ids_got] == ids_expected
         ), f"date_str_to_ids{tuple(args)!r} is wrong: it should give chars.index(c) per character"
     for args in ([x[0] + "."], [x[1].upper()], [y[0].replace("-", "/"), OUTPUT_CHARS]):
-        with pytest.raises(StudentError) as raised:
+        try:
             student.date_seq2seq.date_str_to_ids(*args)
-        assert raised.value.type_name == "ValueError", (
-            f"date_str_to_ids{tuple(args)!r} should raise ValueError, not {raised.value.type_name}"
-        )
+        except StudentError as error:
+            assert error.type_name == "ValueError", (
+                f"date_str_to_ids{tuple(args)!r} should raise ValueError, not {error.type_name}"
+            )
+        else:
+            pytest.fail(
+                f"date_str_to_ids{tuple(args)!r} returned ids: it should raise ValueError for a "
+                "character that is not in chars"
+            )
 
 
 def check_prepared(got, strs, chars):
@@ -233,7 +240,7 @@ def test_convert_accuracy_on_fresh_dates(student, trained, rng):
 
 @pytest.mark.points(1)
 def test_convert_short_inputs(student, trained, rng):
-    x, y = short_dates(300, rng)
+    x, y = short_dates(N_SHORT, rng)
     x, y = ["May 02, 2020", "July 04, 1000", *x], ["2020-05-02", "1000-07-04", *y]
     alone = convert(student, trained, x)
     long_x, _ = long_dates(5, rng)
@@ -244,8 +251,8 @@ def test_convert_short_inputs(student, trained, rng):
     )
     accuracy = exact_match(alone, y)
     assert accuracy >= SHORT_ACCURACY_THRESHOLD, (
-        f"exact-match accuracy on 302 short dates (such as 'May 02, 2020') is {accuracy:.3f}, "
-        f"below {SHORT_ACCURACY_THRESHOLD}"
+        f"exact-match accuracy on {len(x)} short dates (such as 'May 02, 2020') is "
+        f"{accuracy:.3f}, below {SHORT_ACCURACY_THRESHOLD}"
     )
 
 
