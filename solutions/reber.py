@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 DEFAULT_REBER_GRAMMAR = [
     [("B", 1)],  # (state 0) =B=>(state 1)
@@ -116,8 +117,22 @@ def build_classifier() -> keras.Model:
     return model
 
 
+def trimmed_batches(X, y, batch_size: int, shuffle: bool) -> tf.data.Dataset:
+    """Batches cut to their longest string: the GRU skips the padding most rows end with."""
+    data = tf.data.Dataset.from_tensor_slices((X, y))
+    if shuffle:
+        data = data.shuffle(len(X))
+
+    def cut(X_batch, y_batch):
+        width = tf.reduce_max(tf.reduce_sum(tf.cast(X_batch > 0, tf.int32), axis=1))
+        return X_batch[:, :width], y_batch
+
+    return data.batch(batch_size).map(cut).prefetch(2)
+
+
 def train_classifier(X_train, y_train, X_valid, y_valid) -> keras.Model:
     model = build_classifier()
-    model.fit(X_train, y_train, epochs=MAX_EPOCHS, batch_size=BATCH_SIZE, verbose=0,
-              validation_data=(X_valid, y_valid), callbacks=[_StopWhenPerfect()])
+    model.fit(trimmed_batches(X_train, y_train, BATCH_SIZE, shuffle=True), epochs=MAX_EPOCHS,
+              verbose=0, validation_data=trimmed_batches(X_valid, y_valid, 1000, shuffle=False),
+              callbacks=[_StopWhenPerfect()])
     return model
