@@ -7,6 +7,7 @@ tests run (``-k``), so the suite stays fast; each must end with zero points.
 """
 
 import json
+import re
 
 import pytest
 from conftest import FIXTURES
@@ -25,6 +26,18 @@ def test_every_exercise_has_wrong_fixtures(course):
     with_fixtures = {p.parent.name for p in FIXTURES.glob("wrong/*/expect.json")}
     missing = [name for name in course.exercises() if name not in with_fixtures]
     assert not missing, f"exercises without wrong implementations: {missing}"
+
+
+def test_every_hidden_test_is_proven_by_a_wrong_fixture(course):
+    unproven = []
+    for test_file in sorted((course.tests_dir / "hidden").glob("test_*.py")):
+        exercise = test_file.stem.removeprefix("test_")
+        expect_file = FIXTURES / "wrong" / exercise / "expect.json"
+        expected = json.loads(expect_file.read_text()) if expect_file.exists() else {}
+        proven = {name for spec in expected.values() for name in spec["tests"]}
+        tests = re.findall(r"^def (test_\w+)", test_file.read_text(), flags=re.M)
+        unproven += [f"{exercise}::{name}" for name in tests if name not in proven]
+    assert not unproven, f"hidden tests no wrong fixture is expected to fail: {unproven}"
 
 
 def test_fixture_folders_match_expectations():
