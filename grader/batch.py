@@ -227,11 +227,8 @@ def grade_batch(
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
     exercises = list(options.exercises) or course.exercises()
-    unknown = sorted(set(exercises) - set(course.exercises()))
-    if unknown:
-        raise BatchError(
-            f"unknown exercise {', '.join(unknown)}; choose from {', '.join(course.exercises())}"
-        )
+    if problem := course.unknown_exercises_message(exercises):
+        raise BatchError(problem)
     entries, ignored = find_submissions(Path(submissions_dir), exclude=Path(out_dir))
     out_dir = Path(out_dir)
     results_path = out_dir / RESULTS_NAME

@@ -33,7 +33,7 @@ def run_check(course: Course, options: GradeOptions,
     stubs = grade_submission(course.stubs_dir, course, options, label="stubs")
     for result in (reference, stubs):
         if result["status"] != "graded":
-            report.infrastructure_error = result["status"] == "grader_error"
+            report.infrastructure_error |= result["status"] == "grader_error"
             report.offenders.append(f"{result['submission']}: {result['status']}: "
                                     f"{result['message']}")
     for name in options.exercises or course.exercises():

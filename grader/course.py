@@ -7,6 +7,7 @@ a student bundle), and ``tests/exercises/{public,hidden}/test_<exercise>.py``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,13 @@ def find_course_root(start: Path) -> Path | None:
         if (folder / "tests" / "exercises").is_dir():
             return folder
     return None
+
+
+def in_chapter_order(names) -> list[str]:
+    """The chapter's exercises first, in its order; any others after, sorted."""
+    names = set(names)
+    known = [name for name in EXERCISE_ORDER if name in names]
+    return known + sorted(names - set(known))
 
 
 @dataclass(frozen=True)
@@ -57,9 +65,16 @@ class Course:
 
     def exercises(self) -> list[str]:
         """Exercise names that have tests here, in the chapter's order."""
-        names = {p.stem.removeprefix("test_") for p in self.tests_dir.glob("*/test_*.py")}
-        known = [n for n in EXERCISE_ORDER if n in names]
-        return known + sorted(names - set(known))
+        return in_chapter_order(p.stem.removeprefix("test_")
+                                for p in self.tests_dir.glob("*/test_*.py"))
+
+    def unknown_exercises_message(self, exercises) -> str | None:
+        """Why ``exercises`` cannot be graded here, or None when every name is known."""
+        known = self.exercises()
+        unknown = [name for name in exercises if name not in known]
+        if not unknown:
+            return None
+        return f"unknown exercise {', '.join(unknown)}; choose from {', '.join(known)}"
 
     def test_files(self, exercises: list[str] | None = None,
                    visibilities: tuple[str, ...] = ("public", "hidden")) -> list[Path]:
@@ -74,6 +89,11 @@ class Course:
 
     def suite_hash(self) -> str:
         """Changes when any test, helper or the grader itself changes: a batch regrades then."""
+        return self._suite_hash
+
+    @functools.cached_property
+    def _suite_hash(self) -> str:
+        # Read once per Course: every submission of a batch records it.
         digest = hashlib.sha256(grader.__version__.encode())
         roots = [self.tests_dir, Path(grader.__file__).parent]
         if self.solutions_dir.is_dir():

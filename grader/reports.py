@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from grader.course import EXERCISE_ORDER
+from grader.course import in_chapter_order
 from grader.results import RESULTS_NAME, ResultsFile, read_results
 
 
@@ -80,9 +80,7 @@ def safe_name(result: dict) -> str:
 
 def exercise_names(results: list[dict]) -> list[str]:
     """Every exercise of the results, in the chapter's order."""
-    names = {name for result in results for name in result.get("exercises", {})}
-    known = [name for name in EXERCISE_ORDER if name in names]
-    return known + sorted(names - set(known))
+    return in_chapter_order(name for result in results for name in result.get("exercises", {}))
 
 
 def fmt(points: float) -> str:

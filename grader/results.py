@@ -51,16 +51,15 @@ def read_results(path: Path) -> ResultsFile:
     return results
 
 
-def end_torn_line(path: Path) -> bool:
+def end_torn_line(path: Path) -> None:
     """End a torn last line with a newline, so the next append starts a line of its own."""
     if not path.exists() or path.stat().st_size == 0:
-        return False
+        return
     with open(path, "rb") as stream:
         stream.seek(-1, os.SEEK_END)
         if stream.read(1) == b"\n":
-            return False
+            return
     _append_bytes(path, b"\n")
-    return True
 
 
 def append_result(path: Path, record: dict) -> None:

@@ -38,7 +38,6 @@ class InvalidSubmission(Exception):
 @dataclass
 class PreparedSubmission:
     folder: Path
-    modules: list[str]
     warnings: list[str] = field(default_factory=list)
 
 
@@ -121,8 +120,7 @@ def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmiss
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
-    modules = sorted(p.stem for p in dest.glob("*.py"))
-    return PreparedSubmission(dest, modules, warnings)
+    return PreparedSubmission(dest, warnings)
 
 
 def extract_zip(source: Path, dest: Path) -> None:
@@ -201,11 +199,9 @@ def _strip_magics(text: str) -> list[str]:
 def _from_notebook(source: Path, dest: Path) -> PreparedSubmission:
     shadowed = _shadowed_names()
     warnings = []
-    modules = []
     for name, code in notebook_modules(source).items():
         if name in shadowed:
             warnings.append(f"refused cells tagged {name!r}: the name would shadow a module")
             continue
         (dest / f"{name}.py").write_text(code)
-        modules.append(name)
-    return PreparedSubmission(dest, sorted(modules), warnings)
+    return PreparedSubmission(dest, warnings)

@@ -95,11 +95,8 @@ def run_command(exercises, submission, as_json, public_only, keyword, course_pat
 
 
 def _check_exercise_names(course: Course, exercises) -> None:
-    known = course.exercises()
-    unknown = [e for e in exercises if e not in known]
-    if unknown:
-        raise click.UsageError(f"unknown exercise {', '.join(unknown)}; "
-                               f"choose from {', '.join(known)}")
+    if problem := course.unknown_exercises_message(exercises):
+        raise click.UsageError(problem)
 
 
 def exit_code(result: dict) -> int:
