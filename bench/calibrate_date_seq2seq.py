@@ -37,10 +37,6 @@ from hidden.test_date_seq2seq import (  # noqa: E402
 )
 
 
-def exact_match(predicted: list[str], targets: list[str]) -> float:
-    return float(np.mean([p == t for p, t in zip(predicted, targets, strict=True)]))
-
-
 def run_seed(seed: int) -> tuple[float, float, float, float]:
     """(training wall s, training CPU s, accuracy on 2000 fresh dates, on the short ones)."""
     keras.utils.set_random_seed(seed)
@@ -52,10 +48,10 @@ def run_seed(seed: int) -> tuple[float, float, float, float]:
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     fresh = np.random.default_rng(seed + 10_000)
     x, y = support.random_dates(2_000, fresh)
-    accuracy = exact_match(reference.convert_date_strs(model, x), y)
+    accuracy = support.exact_match(reference.convert_date_strs(model, x), y)
     x, y = support.short_dates(N_SHORT, fresh)
     x, y = ["May 02, 2020", "July 04, 1000", *x], ["2020-05-02", "1000-07-04", *y]
-    short_accuracy = exact_match(reference.convert_date_strs(model, x), y)
+    short_accuracy = support.exact_match(reference.convert_date_strs(model, x), y)
     return wall, cpu, accuracy, short_accuracy
 
 

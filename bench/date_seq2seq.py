@@ -48,10 +48,6 @@ def clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def exact_match(predicted: list[str], targets: list[str]) -> float:
-    return float(np.mean([p == t for p, t in zip(predicted, targets, strict=True)]))
-
-
 def encoder_ids(date_strs: list[str]) -> np.ndarray:
     """The book's ``prepare_date_strs_padded``: ids + 1, padded to 18."""
     X = support.prepared(date_strs, support.INPUT_CHARS)
@@ -109,7 +105,7 @@ class TimeToThreshold(keras.callbacks.Callback):
         self.wall += wall - self._started[0]
         self.cpu += cpu - self._started[1]
         self.epochs = epoch + 1
-        self.accuracy = exact_match(self.convert(self.model, self.x), self.y)
+        self.accuracy = support.exact_match(self.convert(self.model, self.x), self.y)
         print(
             f"  {self.name} epoch {self.epochs:2d}: {self.wall:6.1f} s, exact match "
             f"{self.accuracy:.4f}",
@@ -168,7 +164,7 @@ def main() -> int:
     model = reference.train_date_model(x_train, y_train, x_valid, y_valid)
     ref_wall, ref_cpu = (end - start for end, start in zip(clocks(), (wall, cpu), strict=True))
     wall = time.perf_counter()
-    ref_accuracy = exact_match(reference.convert_date_strs(model, x_fresh), y_fresh)
+    ref_accuracy = support.exact_match(reference.convert_date_strs(model, x_fresh), y_fresh)
     ref_convert = time.perf_counter() - wall
     print(
         f"reference: {ref_wall:6.1f} s wall, {ref_cpu:6.1f} s CPU (whole train_date_model); "

@@ -230,9 +230,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     path = config.getoption("grade_results")
     if not path:
         return
-    collected = [{"nodeid": item.nodeid, "exercise": test_identity(item)[0],
-                  "visibility": test_identity(item)[1], "name": item.name,
-                  "max_points": _points(item)} for item in session.items]
+    collected = []
+    for item in session.items:
+        exercise, visibility = test_identity(item)
+        collected.append({"nodeid": item.nodeid, "exercise": exercise, "visibility": visibility,
+                          "name": item.name, "max_points": _points(item)})
     data = {"seed": config._grade_seed, "versions": config._grade_versions,
             "output": getattr(config, "_grade_output", ""),
             "timings": getattr(config, "_grade_timings", {}),

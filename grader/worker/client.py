@@ -80,9 +80,7 @@ class Worker:
         self._remotes: dict[int, Callable] = {}
         self._remote_ids = itertools.count(1)
         self._last_memory_check = 0.0
-        self.starts = 0
         self.timings: dict = {"startup_s": 0.0, "calls_s": {}}
-        launch.become_subreaper()
 
     # -- life cycle -----------------------------------------------------------------
     @property
@@ -93,7 +91,6 @@ class Worker:
         """Start a fresh worker process (a new generation)."""
         self.stop()
         self.generation += 1
-        self.starts += 1
         spec = replace(self.spec, generation=self.generation,
                        work_dir=Path(tempfile.mkdtemp(prefix="grade-worker-")))
         self._work_dir = spec.work_dir

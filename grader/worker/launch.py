@@ -103,9 +103,7 @@ def worker_environment(spec: LaunchSpec) -> dict[str, str]:
     }
 
 
-def worker_command(
-    spec: LaunchSpec, request_fd: int, response_fd: int, plan: dict | None = None
-) -> list[str]:
+def worker_command(spec: LaunchSpec, request_fd: int, response_fd: int, plan: dict) -> list[str]:
     """The launcher's command line: the sandbox plan, then the worker's own command."""
     python = sys.executable
     worker = [
@@ -128,10 +126,6 @@ def worker_command(
     ]
     if spec.preload_tf:
         worker.append("--preload-tf")
-    if plan is None:
-        plan = isolation.plan(
-            spec.submission_dir, spec.work_dir, spec.limits.rlimits(), spec.limits.processes
-        )
     return [python, "-I", "-S", str(isolation.LAUNCHER), json.dumps(plan), *worker]
 
 
@@ -156,11 +150,6 @@ def protect_grader() -> dict[str, bool]:
     done["non_dumpable"] = libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
     done["subreaper"] = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return done
-
-
-def become_subreaper() -> bool:
-    """Kept for callers of the first version: see ``protect_grader``."""
-    return protect_grader()["subreaper"]
 
 
 def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
@@ -191,6 +180,10 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
             start_new_session=True,
             close_fds=True,
         )
+    except BaseException:
+        for fd in (request_write, response_read, report_read):
+            os.close(fd)
+        raise
     finally:
         stdout.close()
         stderr.close()

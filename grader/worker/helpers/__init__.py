@@ -17,11 +17,6 @@ def make_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def type_name(obj) -> str:
-    """The type of a kept object, for messages."""
-    return type(obj).__name__
-
-
 def call_many(function, times: int, *args) -> list:
     """``[function(*args) for _ in range(times)]``: one round trip for many calls."""
     return [function(*args) for _ in range(times)]

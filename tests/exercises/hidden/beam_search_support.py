@@ -111,7 +111,7 @@ class RecordingStepFn:
     """``step_fn`` for the student's search: answers with the model's log-probabilities.
 
     It runs here, in the trusted process: it counts every call (before anything else)
-    and records the prefixes of the first ``max_length`` calls. A query the contract
+    and records the shape of each of the first ``max_length`` calls. A query the contract
     forbids (too many calls, more than ``beam_width`` rows, a prefix past ``max_length``
     tokens, a row not starting with ``sos_id``) raises ValueError/TypeError/IndexError,
     which the student's call sees as an exception; the count is kept either way.
@@ -124,7 +124,6 @@ class RecordingStepFn:
         self.beam_width = beam_width
         self.max_length = max_length
         self.shapes: list[tuple[int, ...]] = []
-        self.prefixes: list[np.ndarray] = []
 
     @property
     def calls(self) -> int:
@@ -146,7 +145,6 @@ class RecordingStepFn:
         k, t = array.shape
         if self.calls > self.max_length:  # refused unrecorded: an endless loop stays small
             raise ValueError(f"step_fn was called more than max_length={self.max_length} times")
-        self.prefixes.append(array.copy())
         if k > self.beam_width:
             raise ValueError(f"step_fn got {k} prefixes, more than beam_width={self.beam_width}")
         if t > self.max_length:

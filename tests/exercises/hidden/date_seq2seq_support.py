@@ -148,3 +148,8 @@ def prepared(date_strs: list[str], chars: str) -> np.ndarray:
 
 def decoded(id_rows, chars: str) -> list[str]:
     return ["".join(("?" + chars)[i] for i in row) for row in id_rows]
+
+
+def exact_match(predicted: list[str], targets: list[str]) -> float:
+    """The share of predictions equal to their target."""
+    return float(np.mean([p == t for p, t in zip(predicted, targets, strict=True)]))
