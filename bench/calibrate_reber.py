@@ -35,8 +35,9 @@ def run_seed(seed: int) -> tuple[float, float, float]:
     train, y_train = support.labelled_set(10_000, rng)
     valid, y_valid = support.labelled_set(2_000, rng)
     started = time.perf_counter()
-    model = reber.train_classifier(support.ids(train), y_train[:, None], support.ids(valid),
-                                   y_valid[:, None])
+    model = reber.train_classifier(
+        support.ids(train), y_train[:, None], support.ids(valid), y_valid[:, None]
+    )
     seconds = time.perf_counter() - started
     fresh = np.random.default_rng(seed + 10_000)
     strings, y = support.labelled_set(2_000, fresh)
@@ -56,15 +57,24 @@ def main() -> int:
     rows = []
     for seed in range(args.start, args.start + args.seeds):
         rows.append(run_seed(seed))
-        print(f"seed {seed:3d}  train {rows[-1][0]:6.1f} s  accuracy {rows[-1][1]:.4f}  "
-              f"long-range pairs {rows[-1][2]:.2f}", flush=True)
+        print(
+            f"seed {seed:3d}  train {rows[-1][0]:6.1f} s  accuracy {rows[-1][1]:.4f}  "
+            f"long-range pairs {rows[-1][2]:.2f}",
+            flush=True,
+        )
     seconds, accuracy, pairs = (np.array(column) for column in zip(*rows, strict=True))
-    print(f"train seconds  min {seconds.min():.1f}  mean {seconds.mean():.1f}  "
-          f"max {seconds.max():.1f}  (budget {TRAIN_BUDGET_S})")
-    print(f"accuracy       min {accuracy.min():.4f}  mean {accuracy.mean():.4f}  "
-          f"threshold {ACCURACY_THRESHOLD}")
-    print(f"pairs accuracy min {pairs.min():.2f}  mean {pairs.mean():.2f}  "
-          f"threshold {PAIRS_THRESHOLD}")
+    print(
+        f"train seconds  min {seconds.min():.1f}  mean {seconds.mean():.1f}  "
+        f"max {seconds.max():.1f}  (budget {TRAIN_BUDGET_S})"
+    )
+    print(
+        f"accuracy       min {accuracy.min():.4f}  mean {accuracy.mean():.4f}  "
+        f"threshold {ACCURACY_THRESHOLD}"
+    )
+    print(
+        f"pairs accuracy min {pairs.min():.2f}  mean {pairs.mean():.2f}  "
+        f"threshold {PAIRS_THRESHOLD}"
+    )
     failed = (accuracy < ACCURACY_THRESHOLD).sum() + (pairs < PAIRS_THRESHOLD).sum()
     print("no failure" if not failed else f"{failed} failures")
     return 1 if failed else 0

@@ -34,8 +34,9 @@ def run_seed(module, seed: int) -> tuple[float, float, float]:
     """(fit seconds, accuracy on fresh points, accuracy of the most frequent class)."""
     keras.utils.set_random_seed(seed)
     X, y, X_test, y_test = support.many_class_task(np.random.default_rng(seed))
-    model = module.build_sampled_softmax_model(support.TASK_DIM, support.TASK_CLASSES,
-                                               support.TASK_SAMPLED)
+    model = module.build_sampled_softmax_model(
+        support.TASK_DIM, support.TASK_CLASSES, support.TASK_SAMPLED
+    )
     started = time.perf_counter()
     model.fit(X, y, epochs=support.TASK_EPOCHS, batch_size=support.TASK_BATCH, verbose=0)
     seconds = time.perf_counter() - started
@@ -48,8 +49,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--start", type=int, default=0)
-    parser.add_argument("--submission", default=str(ROOT / "solutions"),
-                        help="folder holding sampled_softmax.py (default: the reference)")
+    parser.add_argument(
+        "--submission",
+        default=str(ROOT / "solutions"),
+        help="folder holding sampled_softmax.py (default: the reference)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(args.submission).resolve()))
     import sampled_softmax
@@ -57,15 +61,23 @@ def main() -> int:
     rows = []
     for seed in range(args.start, args.start + args.seeds):
         rows.append(run_seed(sampled_softmax, seed))
-        print(f"seed {seed:3d}  fit {rows[-1][0]:5.1f} s  accuracy {rows[-1][1]:.3f}  "
-              f"most frequent class {rows[-1][2]:.3f}", flush=True)
+        print(
+            f"seed {seed:3d}  fit {rows[-1][0]:5.1f} s  accuracy {rows[-1][1]:.3f}  "
+            f"most frequent class {rows[-1][2]:.3f}",
+            flush=True,
+        )
     seconds, accuracy, majority = (np.array(column) for column in zip(*rows, strict=True))
-    print(f"fit seconds          min {seconds.min():.1f}  mean {seconds.mean():.1f}  "
-          f"max {seconds.max():.1f}")
-    print(f"accuracy             min {accuracy.min():.3f}  mean {accuracy.mean():.3f}  "
-          f"max {accuracy.max():.3f}  threshold {ACCURACY_THRESHOLD}")
-    print(f"most frequent class  max {majority.max():.3f}  (what a model that does not "
-          "learn reaches)")
+    print(
+        f"fit seconds          min {seconds.min():.1f}  mean {seconds.mean():.1f}  "
+        f"max {seconds.max():.1f}"
+    )
+    print(
+        f"accuracy             min {accuracy.min():.3f}  mean {accuracy.mean():.3f}  "
+        f"max {accuracy.max():.3f}  threshold {ACCURACY_THRESHOLD}"
+    )
+    print(
+        f"most frequent class  max {majority.max():.3f}  (what a model that does not learn reaches)"
+    )
     failed = int((accuracy < ACCURACY_THRESHOLD).sum())
     print("no failure" if not failed else f"{failed} failures")
     return 1 if failed else 0

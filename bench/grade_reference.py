@@ -43,20 +43,27 @@ def main() -> int:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
-    print(f"status {result['status']}  score {result['score']:g}/{result['max_score']:g}  "
-          f"seed {args.seed}")
+    print(
+        f"status {result['status']}  score {result['score']:g}/{result['max_score']:g}  "
+        f"seed {args.seed}"
+    )
     print(f"total        wall {wall:7.1f} s   cpu {cpu:7.1f} s   (target: wall <= 120 s)")
     for name, exercise in result["exercises"].items():
         seconds = sum(t["duration_s"] for t in exercise["tests"])
-        print(f"  {name:18s} {seconds:7.1f} s  ({len(exercise['tests'])} tests, "
-              f"{exercise['score']:g}/{exercise['max_score']:g})")
+        print(
+            f"  {name:18s} {seconds:7.1f} s  ({len(exercise['tests'])} tests, "
+            f"{exercise['score']:g}/{exercise['max_score']:g})"
+        )
     timings = result["provenance"].get("timings", {})
     startup = timings.get("startup_s", 0.0)
     training = sum(s for d, s in timings.get("calls_s", {}).items() if is_training(d))
-    print(f"split        worker start-up (TF import) {startup:6.1f} s | training {training:6.1f} s"
-          f" | the rest {wall - startup - training:6.1f} s")
-    for description, seconds in sorted(timings.get("calls_s", {}).items(),
-                                       key=lambda item: -item[1])[:8]:
+    print(
+        f"split        worker start-up (TF import) {startup:6.1f} s | training {training:6.1f} s"
+        f" | the rest {wall - startup - training:6.1f} s"
+    )
+    for description, seconds in sorted(
+        timings.get("calls_s", {}).items(), key=lambda item: -item[1]
+    )[:8]:
         print(f"  slowest calls: {description:40s} {seconds:6.1f} s")
     return 0 if result["status"] == "graded" and wall <= 120 else 1
 

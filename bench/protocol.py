@@ -22,10 +22,10 @@ from grader.remote import Submission
 from grader.worker.client import Worker
 from grader.worker.launch import LaunchSpec
 
-MODULE = '''
+MODULE = """
 def echo(x):
     return x
-'''
+"""
 CALLS = 2000
 ARRAY_MB = 10
 TRANSFERS = 30
@@ -80,11 +80,15 @@ def main() -> int:
     # A round trip moves the array twice (there and back).
     transfer_mbps = 2 * mb / statistics.median(transfers)
     print(f"in-process call      {local * 1e6:9.2f} us")
-    print(f"worker call          {remote * 1e6:9.2f} us   overhead {(remote - local) * 1e3:.3f} ms "
-          f"(target < 5 ms)   ratio {remote / local:,.0f}x an in-process call")
+    print(
+        f"worker call          {remote * 1e6:9.2f} us   overhead {(remote - local) * 1e3:.3f} ms "
+        f"(target < 5 ms)   ratio {remote / local:,.0f}x an in-process call"
+    )
     print(f"in-process copy      {copy_mbps:9.0f} MB/s ({mb:.0f} MB array)")
-    print(f"worker round trip    {transfer_mbps:9.0f} MB/s (target > 200)   ratio "
-          f"{transfer_mbps / copy_mbps:.2f}x an in-process copy")
+    print(
+        f"worker round trip    {transfer_mbps:9.0f} MB/s (target > 200)   ratio "
+        f"{transfer_mbps / copy_mbps:.2f}x an in-process copy"
+    )
     ok = (remote - local) < 5e-3 and transfer_mbps > 200
     print("targets met" if ok else "TARGETS MISSED")
     return 0 if ok else 1

@@ -64,21 +64,27 @@ class TimeToThreshold(keras.callbacks.Callback):
 
 def report(name: str, timer: TimeToThreshold) -> None:
     if timer.reached_at is None:
-        print(f"{name}: never reached the threshold in {timer.epochs} epochs "
-              f"({timer.seconds:.1f} s)", flush=True)
+        print(
+            f"{name}: never reached the threshold in {timer.epochs} epochs ({timer.seconds:.1f} s)",
+            flush=True,
+        )
     else:
-        print(f"{name}: {timer.reached_at:6.1f} s to reach the threshold "
-              f"({timer.epochs} epochs)", flush=True)
+        print(
+            f"{name}: {timer.reached_at:6.1f} s to reach the threshold ({timer.epochs} epochs)",
+            flush=True,
+        )
 
 
 def book_model() -> keras.Model:
     """The chapter's model, with Keras 3's masking in place of ragged tensors."""
-    model = keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),
-        keras.layers.Embedding(len(support.CHARS) + 1, 5, mask_zero=True),
-        keras.layers.GRU(30),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(len(support.CHARS) + 1, 5, mask_zero=True),
+            keras.layers.GRU(30),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     optimizer = keras.optimizers.SGD(learning_rate=0.02, momentum=0.95, nesterov=True)
     model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     return model
@@ -99,28 +105,41 @@ def main() -> int:
     started = time.perf_counter()
     model = reber.train_classifier(X_train, y_train[:, None], X_valid, y_valid[:, None])
     whole_s = time.perf_counter() - started
-    print(f"reference train_classifier: {whole_s:6.1f} s, fresh accuracy "
-          f"{accuracy(model, X_fresh, y_fresh):.4f}", flush=True)
+    print(
+        f"reference train_classifier: {whole_s:6.1f} s, fresh accuracy "
+        f"{accuracy(model, X_fresh, y_fresh):.4f}",
+        flush=True,
+    )
 
     keras.utils.set_random_seed(args.seed)
     reference = TimeToThreshold(X_fresh, y_fresh)
     train = reber.trimmed_batches(X_train, y_train, reber.BATCH_SIZE, shuffle=True)
     valid = reber.trimmed_batches(X_valid, y_valid, 1000, shuffle=False)
-    reber.build_classifier().fit(train, epochs=reber.MAX_EPOCHS, verbose=0,
-                                 validation_data=valid, callbacks=[reference])
+    reber.build_classifier().fit(
+        train, epochs=reber.MAX_EPOCHS, verbose=0, validation_data=valid, callbacks=[reference]
+    )
     report("reference", reference)
 
     keras.utils.set_random_seed(args.seed)
     timer = TimeToThreshold(X_fresh, y_fresh)
-    book_model().fit(X_train, y_train, batch_size=32, epochs=BOOK_MAX_EPOCHS, verbose=0,
-                     validation_data=(X_valid, y_valid), callbacks=[timer])
+    book_model().fit(
+        X_train,
+        y_train,
+        batch_size=32,
+        epochs=BOOK_MAX_EPOCHS,
+        verbose=0,
+        validation_data=(X_valid, y_valid),
+        callbacks=[timer],
+    )
     report("book", timer)
     if reference.reached_at is None or timer.reached_at is None:
         print("ratio: undefined (a model never reached the threshold)")
         return 1
     ratio = reference.reached_at / timer.reached_at
-    print(f"ratio reference / book = {ratio:.2f} (target <= 0.33)  load average "
-          f"{os.getloadavg()[0]:.1f}")
+    print(
+        f"ratio reference / book = {ratio:.2f} (target <= 0.33)  load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

@@ -70,16 +70,21 @@ class Classifier(keras.Model):
             losses = self.module.full_softmax_loss(weights, biases, labels, y_pred)
         else:
             sampled_values = tf.random.log_uniform_candidate_sampler(
-                labels, 1, self.num_sampled, True, self.num_classes)
-            losses = self.module.sampled_softmax_loss(weights, biases, labels, y_pred,
-                                                      sampled_values)
+                labels, 1, self.num_sampled, True, self.num_classes
+            )
+            losses = self.module.sampled_softmax_loss(
+                weights, biases, labels, y_pred, sampled_values
+            )
         return tf.reduce_mean(losses)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--submission", default=str(ROOT / "solutions"),
-                        help="folder holding sampled_softmax.py (default: the reference)")
+    parser.add_argument(
+        "--submission",
+        default=str(ROOT / "solutions"),
+        help="folder holding sampled_softmax.py (default: the reference)",
+    )
     parser.add_argument("--classes", type=int, default=50_000)
     parser.add_argument("--num-sampled", type=int, default=64)
     parser.add_argument("--batch", type=int, default=256)
@@ -93,8 +98,13 @@ def main() -> int:
 
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
-    batches = [(rng.normal(size=(args.batch, args.input_dim)).astype(np.float32),
-                rng.integers(0, args.classes, args.batch)) for _ in range(4)]
+    batches = [
+        (
+            rng.normal(size=(args.batch, args.input_dim)).astype(np.float32),
+            rng.integers(0, args.classes, args.batch),
+        )
+        for _ in range(4)
+    ]
     models = {}
     for name, num_sampled in [("sampled", args.num_sampled), ("full", None)]:
         model = Classifier(sampled_softmax, args.input_dim, args.classes, num_sampled)
@@ -114,9 +124,11 @@ def main() -> int:
 
     sampled, full = (statistics.median(times[name]) * 1e3 for name in ("sampled", "full"))
     ratio = full / sampled
-    print(f"{args.classes} classes, batch {args.batch}, input {args.input_dim}, hidden 128, "
-          f"{args.num_sampled} sampled, {args.optimizer}, {args.steps} steps each, "
-          f"{os.environ['TF_NUM_INTRAOP_THREADS']} threads, tensorflow {tf.__version__}")
+    print(
+        f"{args.classes} classes, batch {args.batch}, input {args.input_dim}, hidden 128, "
+        f"{args.num_sampled} sampled, {args.optimizer}, {args.steps} steps each, "
+        f"{os.environ['TF_NUM_INTRAOP_THREADS']} threads, tensorflow {tf.__version__}"
+    )
     print(f"sampled softmax  {sampled:8.1f} ms/step (median)")
     print(f"full softmax     {full:8.1f} ms/step (median)")
     print(f"ratio full/sampled = {ratio:.1f}x  (required >= {args.min_ratio:g}x)")

@@ -45,8 +45,9 @@ import keras  # noqa: F401  (you will need it)
 import tensorflow as tf
 
 
-def sampled_softmax_loss(weights, biases, labels, inputs, sampled_values,
-                         remove_accidental_hits: bool = True) -> tf.Tensor:
+def sampled_softmax_loss(
+    weights, biases, labels, inputs, sampled_values, remove_accidental_hits: bool = True
+) -> tf.Tensor:
     """Per-example sampled softmax loss, float32 ``(batch,)``, equal (to 1e-4) to
     ``tf.nn.sampled_softmax_loss`` with the same arguments.
 
@@ -65,8 +66,7 @@ def full_softmax_loss(weights, biases, labels, inputs) -> tf.Tensor:
     raise NotImplementedError("full_softmax_loss")
 
 
-def build_sampled_softmax_model(input_dim: int, num_classes: int,
-                                num_sampled: int) -> keras.Model:
+def build_sampled_softmax_model(input_dim: int, num_classes: int, num_sampled: int) -> keras.Model:
     """A compiled model.
 
     ``fit(X, y)`` (``X`` float32 ``(n, input_dim)``, ``y`` int class ids ``(n,)``) trains

@@ -24,8 +24,9 @@ class CheckReport:
         return not self.offenders
 
 
-def run_check(course: Course, options: GradeOptions,
-              progress: Callable[[str], None] = lambda message: None) -> CheckReport:
+def run_check(
+    course: Course, options: GradeOptions, progress: Callable[[str], None] = lambda message: None
+) -> CheckReport:
     report = CheckReport()
     progress("grading the reference solutions on every test...")
     reference = grade_submission(course.solutions_dir, course, options, label="reference")
@@ -34,23 +35,31 @@ def run_check(course: Course, options: GradeOptions,
     for result in (reference, stubs):
         if result["status"] != "graded":
             report.infrastructure_error |= result["status"] == "grader_error"
-            report.offenders.append(f"{result['submission']}: {result['status']}: "
-                                    f"{result['message']}")
+            report.offenders.append(
+                f"{result['submission']}: {result['status']}: {result['message']}"
+            )
     for name in options.exercises or course.exercises():
         ref = reference["exercises"].get(name, {"score": 0, "max_score": 0, "tests": []})
         stub = stubs["exercises"].get(name, {"score": 0, "max_score": 0, "tests": []})
-        report.lines.append(f"{name}: reference {ref['score']:g}/{ref['max_score']:g}, "
-                            f"stub {stub['score']:g}/{stub['max_score']:g}")
+        report.lines.append(
+            f"{name}: reference {ref['score']:g}/{ref['max_score']:g}, "
+            f"stub {stub['score']:g}/{stub['max_score']:g}"
+        )
         if ref["max_score"] != POINTS_PER_EXERCISE:
-            report.offenders.append(f"{name}: its tests are worth {ref['max_score']:g} points, "
-                                    f"not {POINTS_PER_EXERCISE}")
+            report.offenders.append(
+                f"{name}: its tests are worth {ref['max_score']:g} points, "
+                f"not {POINTS_PER_EXERCISE}"
+            )
         for test in ref["tests"]:
             if test["outcome"] != "passed":
-                report.offenders.append(f"{name}: reference fails {test['name']} "
-                                        f"({test['outcome']}: {test['message'][:300]})")
+                report.offenders.append(
+                    f"{name}: reference fails {test['name']} "
+                    f"({test['outcome']}: {test['message'][:300]})"
+                )
         for test in stub["tests"]:
             if test["points"] > 0:
                 report.offenders.append(f"{name}: the stub earns points on {test['name']}")
-    report.lines.append(f"seed {reference['seed']}; reference graded in "
-                        f"{reference['provenance'].get('wall_s')} s")
+    report.lines.append(
+        f"seed {reference['seed']}; reference graded in {reference['provenance'].get('wall_s')} s"
+    )
     return report

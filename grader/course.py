@@ -44,7 +44,8 @@ class Course:
         if root is None:
             raise FileNotFoundError(
                 "no course found: run grade inside the course folder (the one holding "
-                "tests/exercises), or pass --course")
+                "tests/exercises), or pass --course"
+            )
         return cls(root)
 
     @property
@@ -65,8 +66,9 @@ class Course:
 
     def exercises(self) -> list[str]:
         """Exercise names that have tests here, in the chapter's order."""
-        return in_chapter_order(p.stem.removeprefix("test_")
-                                for p in self.tests_dir.glob("*/test_*.py"))
+        return in_chapter_order(
+            p.stem.removeprefix("test_") for p in self.tests_dir.glob("*/test_*.py")
+        )
 
     def unknown_exercises_message(self, exercises) -> str | None:
         """Why ``exercises`` cannot be graded here, or None when every name is known."""
@@ -76,8 +78,11 @@ class Course:
             return None
         return f"unknown exercise {', '.join(unknown)}; choose from {', '.join(known)}"
 
-    def test_files(self, exercises: list[str] | None = None,
-                   visibilities: tuple[str, ...] = ("public", "hidden")) -> list[Path]:
+    def test_files(
+        self,
+        exercises: list[str] | None = None,
+        visibilities: tuple[str, ...] = ("public", "hidden"),
+    ) -> list[Path]:
         names = exercises or self.exercises()
         files = []
         for name in names:

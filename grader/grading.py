@@ -50,8 +50,9 @@ class GradeOptions:
     preload_tf: bool = True
 
 
-def grade_submission(source: Path, course: Course, options: GradeOptions | None = None,
-                     label: str | None = None) -> dict:
+def grade_submission(
+    source: Path, course: Course, options: GradeOptions | None = None, label: str | None = None
+) -> dict:
     """Grade ``source`` (folder, zip or notebook) on ``course``'s tests; never raises for it."""
     options = options or GradeOptions()
     seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
@@ -77,8 +78,9 @@ def grade_submission(source: Path, course: Course, options: GradeOptions | None 
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _empty_result(label: str, seed: int, course: Course, exercises: list[str],
-                  options: GradeOptions) -> dict:
+def _empty_result(
+    label: str, seed: int, course: Course, exercises: list[str], options: GradeOptions
+) -> dict:
     return {
         "submission": label,
         "score": 0.0,
@@ -86,8 +88,10 @@ def _empty_result(label: str, seed: int, course: Course, exercises: list[str],
         "status": "graded",
         "seed": seed,
         "message": "",
-        "exercises": {name: {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0,
-                             "tests": []} for name in exercises},
+        "exercises": {
+            name: {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0, "tests": []}
+            for name in exercises
+        },
         "warnings": [],
         "output": "",
         "provenance": {
@@ -100,19 +104,46 @@ def _empty_result(label: str, seed: int, course: Course, exercises: list[str],
     }
 
 
-def _pytest_command(folder: Path, course: Course, exercises: list[str], seed: int,
-                    options: GradeOptions, results_path: Path) -> list[str] | None:
+def _pytest_command(
+    folder: Path,
+    course: Course,
+    exercises: list[str],
+    seed: int,
+    options: GradeOptions,
+    results_path: Path,
+) -> list[str] | None:
     files = course.test_files(exercises, options.visibilities)
     if not files:
         return None
-    command = [sys.executable, "-m", "pytest", *map(str, files),
-               "-c", str(course.tests_dir / "pytest.ini"), "--rootdir", str(course.tests_dir),
-               "-p", "grader.plugin", "-p", "no:cacheprovider", "-q", "--tb=no",
-               "--no-header", "-p", "no:randomly",
-               "--target", str(folder), "--grade-seed", str(seed),
-               "--grade-results", str(results_path),
-               "--worker-threads", str(options.threads),
-               "--worker-memory-gb", str(options.memory_gb)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *map(str, files),
+        "-c",
+        str(course.tests_dir / "pytest.ini"),
+        "--rootdir",
+        str(course.tests_dir),
+        "-p",
+        "grader.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "--no-header",
+        "-p",
+        "no:randomly",
+        "--target",
+        str(folder),
+        "--grade-seed",
+        str(seed),
+        "--grade-results",
+        str(results_path),
+        "--worker-threads",
+        str(options.threads),
+        "--worker-memory-gb",
+        str(options.memory_gb),
+    ]
     if course.solutions_dir.is_dir():
         command += ["--reference-dir", str(course.solutions_dir)]
     if options.keyword:
@@ -122,8 +153,14 @@ def _pytest_command(folder: Path, course: Course, exercises: list[str], seed: in
     return command
 
 
-def _run_tests(folder: Path, course: Course, exercises: list[str], seed: int,
-               options: GradeOptions, scratch: Path) -> dict:
+def _run_tests(
+    folder: Path,
+    course: Course,
+    exercises: list[str],
+    seed: int,
+    options: GradeOptions,
+    scratch: Path,
+) -> dict:
     results_path = scratch / "results.json"
     command = _pytest_command(folder, course, exercises, seed, options, results_path)
     if command is None:
@@ -133,8 +170,14 @@ def _run_tests(folder: Path, course: Course, exercises: list[str], seed: int,
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
     started = time.monotonic()
     try:
-        completed = subprocess.run(command, cwd=scratch, env=env, stdin=subprocess.DEVNULL,
-                                   capture_output=True, timeout=SUITE_TIMEOUT_S)
+        completed = subprocess.run(
+            command,
+            cwd=scratch,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=SUITE_TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"the test run took longer than {SUITE_TIMEOUT_S} s"}
     if not results_path.exists() or completed.returncode not in (0, 1, 5):
@@ -149,21 +192,38 @@ def _fill_result(result: dict, run: dict, exercises: list[str]) -> None:
     by_nodeid = {r["nodeid"]: r for r in run["records"]}
     for item in run["collected"]:
         record = by_nodeid.get(item["nodeid"]) or {
-            **item, "outcome": "error", "points": 0.0, "duration_s": 0.0,
-            "message": "the test did not run (the grader stopped early)"}
+            **item,
+            "outcome": "error",
+            "points": 0.0,
+            "duration_s": 0.0,
+            "message": "the test did not run (the grader stopped early)",
+        }
         exercise = result["exercises"].setdefault(
-            record["exercise"], {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0,
-                                 "tests": []})
-        exercise["tests"].append({key: record[key] for key in (
-            "name", "outcome", "points", "max_points", "message", "duration_s", "visibility")}
-            | {"grader_fault": record.get("grader_fault", False)})
+            record["exercise"],
+            {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0, "tests": []},
+        )
+        exercise["tests"].append(
+            {
+                key: record[key]
+                for key in (
+                    "name",
+                    "outcome",
+                    "points",
+                    "max_points",
+                    "message",
+                    "duration_s",
+                    "visibility",
+                )
+            }
+            | {"grader_fault": record.get("grader_fault", False)}
+        )
     for exercise in result["exercises"].values():
         exercise["score"] = sum(t["points"] for t in exercise["tests"])
         exercise["max_score"] = sum(t["max_points"] for t in exercise["tests"])
         if "hidden" not in result["provenance"]["visibilities"] or not any(
-                t["visibility"] == "hidden" for t in exercise["tests"]):
-            exercise["hidden_points_absent"] = max(0.0, POINTS_PER_EXERCISE -
-                                                   exercise["max_score"])
+            t["visibility"] == "hidden" for t in exercise["tests"]
+        ):
+            exercise["hidden_points_absent"] = max(0.0, POINTS_PER_EXERCISE - exercise["max_score"])
     result["output"] = run.get("output", "")
     result["provenance"].update(run.get("versions", {}))
     result["provenance"]["wall_s"] = run.get("wall_s")

@@ -40,23 +40,32 @@ MESSAGE_LIMIT = 1500
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("grade", "grading a submission")
-    group.addoption("--target", help="submission folder the `student` fixture imports "
-                    "(default: the reference solutions)")
+    group.addoption(
+        "--target",
+        help="submission folder the `student` fixture imports (default: the reference solutions)",
+    )
     group.addoption("--reference-dir", help="reference solutions for the `reference` fixture")
     group.addoption("--grade-seed", type=int, help="seed of this run's hidden inputs")
     group.addoption("--grade-results", help="write the verdicts to this JSON file")
     group.addoption("--worker-threads", type=int, default=2, help="TensorFlow threads per worker")
-    group.addoption("--worker-memory-gb", type=float, default=6.0,
-                    help="resident memory limit of a worker")
-    group.addoption("--no-preload-tf", action="store_true",
-                    help="do not import TensorFlow in workers before the student's code")
+    group.addoption(
+        "--worker-memory-gb", type=float, default=6.0, help="resident memory limit of a worker"
+    )
+    group.addoption(
+        "--no-preload-tf",
+        action="store_true",
+        help="do not import TensorFlow in workers before the student's code",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): what the test is worth")
     config.addinivalue_line("markers", "exercise(name): the exercise (default: from the file)")
-    config.addinivalue_line("markers", "numpy_only: the exercise needs no TensorFlow; a run "
-                            "of numpy_only tests alone starts its workers without the TF preload")
+    config.addinivalue_line(
+        "markers",
+        "numpy_only: the exercise needs no TensorFlow; a run "
+        "of numpy_only tests alone starts its workers without the TF preload",
+    )
     seed = config.getoption("grade_seed")
     config._grade_seed = seed if seed is not None else secrets.randbelow(2**31)
     config._grade_records = []
@@ -79,9 +88,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submission:
     limits = Limits(memory_bytes=int(config.getoption("worker_memory_gb") * GiB))
     preload_tf = getattr(config, "_grade_preload_tf", not config.getoption("no_preload_tf"))
-    spec = LaunchSpec(submission_dir=folder, work_dir=Path(tempfile.gettempdir()),
-                      seed=config._grade_seed, threads=config.getoption("worker_threads"),
-                      preload_tf=preload_tf, limits=limits)
+    spec = LaunchSpec(
+        submission_dir=folder,
+        work_dir=Path(tempfile.gettempdir()),
+        seed=config._grade_seed,
+        threads=config.getoption("worker_threads"),
+        preload_tf=preload_tf,
+        limits=limits,
+    )
     return Submission(Worker(spec), label)
 
 
@@ -176,8 +190,9 @@ def verdict(excinfo, hidden: bool) -> tuple[str, str]:
         return "timeout", str(exc)
     if isinstance(exc, StudentError):
         trace = exc.traceback.strip().splitlines()[-6:]
-        return "error", _clip(f"your code raised {exc}" + ("\n" + "\n".join(trace) if trace
-                                                           and not hidden else ""))
+        return "error", _clip(
+            f"your code raised {exc}" + ("\n" + "\n".join(trace) if trace and not hidden else "")
+        )
     if isinstance(exc, SubmissionFault):
         return "error", _clip(str(exc))
     if isinstance(exc, AssertionError):
@@ -209,19 +224,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         else:
             outcome, message = verdict(call.excinfo, visibility == "hidden")
         grader_fault = outcome == "error" and message.startswith("grader error")
-        item.config._grade_records.append({
-            "nodeid": item.nodeid,
-            "exercise": exercise,
-            "visibility": visibility,
-            "name": item.name,
-            "outcome": outcome,
-            "points": max_points if outcome == "passed" else 0.0,
-            "max_points": max_points,
-            "message": message,
-            "duration_s": round(call.duration + (getattr(item, "_grade_setup_s", 0.0)
-                                                  if call.when == "call" else 0.0), 3),
-            "grader_fault": grader_fault,
-        })
+        item.config._grade_records.append(
+            {
+                "nodeid": item.nodeid,
+                "exercise": exercise,
+                "visibility": visibility,
+                "name": item.name,
+                "outcome": outcome,
+                "points": max_points if outcome == "passed" else 0.0,
+                "max_points": max_points,
+                "message": message,
+                "duration_s": round(
+                    call.duration
+                    + (getattr(item, "_grade_setup_s", 0.0) if call.when == "call" else 0.0),
+                    3,
+                ),
+                "grader_fault": grader_fault,
+            }
+        )
     return report
 
 
@@ -233,13 +253,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     collected = []
     for item in session.items:
         exercise, visibility = test_identity(item)
-        collected.append({"nodeid": item.nodeid, "exercise": exercise, "visibility": visibility,
-                          "name": item.name, "max_points": _points(item)})
-    data = {"seed": config._grade_seed, "versions": config._grade_versions,
-            "output": getattr(config, "_grade_output", ""),
-            "timings": getattr(config, "_grade_timings", {}),
-            "records": config._grade_records, "collected": collected,
-            "finished": time.time()}
+        collected.append(
+            {
+                "nodeid": item.nodeid,
+                "exercise": exercise,
+                "visibility": visibility,
+                "name": item.name,
+                "max_points": _points(item),
+            }
+        )
+    data = {
+        "seed": config._grade_seed,
+        "versions": config._grade_versions,
+        "output": getattr(config, "_grade_output", ""),
+        "timings": getattr(config, "_grade_timings", {}),
+        "records": config._grade_records,
+        "collected": collected,
+        "finished": time.time(),
+    }
     tmp = Path(path).with_suffix(".tmp")
     tmp.write_text(json.dumps(data))
     shutil.move(tmp, path)

@@ -89,7 +89,8 @@ class _Encoder:
             return str(value)
         if isinstance(value, Handle):
             return msgpack.ExtType(
-                _EXT_HANDLE, self.pack([value.id, value.type_name, value.generation]))
+                _EXT_HANDLE, self.pack([value.id, value.type_name, value.generation])
+            )
         if isinstance(value, Remote):
             return msgpack.ExtType(_EXT_REMOTE, self.pack(value.id))
         if isinstance(value, Ref):
@@ -101,8 +102,7 @@ class _Encoder:
         # handling, so they go through default(): tuples come back tuples, and an int
         # subclass with a lying __eq__ is refused.
         try:
-            return msgpack.packb(value, default=self.default, use_bin_type=True,
-                                 strict_types=True)
+            return msgpack.packb(value, default=self.default, use_bin_type=True, strict_types=True)
         except EncodeError:
             raise
         except (TypeError, ValueError, OverflowError) as exc:
@@ -122,8 +122,11 @@ class _Decoder:
                 raise ProtocolError(f"array of dtype {dtype} refused")
             if not all(isinstance(n, int) and n >= 0 for n in shape):
                 raise ProtocolError("array with a bad shape refused")
-            if not isinstance(index, int) or not 0 <= index < len(self.buffers) \
-                    or index in self.used:
+            if (
+                not isinstance(index, int)
+                or not 0 <= index < len(self.buffers)
+                or index in self.used
+            ):
                 raise ProtocolError("array with a bad buffer refused")
             self.used.add(index)
             raw = self.buffers[index]
@@ -179,7 +182,7 @@ def decode(frame: bytes):
         if offset + size > len(view):
             raise ProtocolError("truncated frame")
         offset += size
-        return bytearray(view[offset - size:offset])
+        return bytearray(view[offset - size : offset])
 
     return _read_frame(take)
 

@@ -306,8 +306,9 @@ def scan_bundle(bundle: Path, course: Course) -> list[Leak]:
     public_hashes = {sha256(p) for p in shipped_public}
     public_names = {p.name for p in shipped_public}
     hidden_files = _files(course.tests_dir / "hidden")
-    hidden_digests = {p: sha256(p) for p in hidden_files + _files(course.solutions_dir)
-                      if p.stat().st_size}
+    hidden_digests = {
+        p: sha256(p) for p in hidden_files + _files(course.solutions_dir) if p.stat().st_size
+    }
     hidden_hashes = {d: p for p, d in hidden_digests.items() if d not in public_hashes}
     hidden_names = {p.name for p in hidden_files if p.suffix == ".py"} - public_names
     test_names = hidden_test_names(course)

@@ -34,8 +34,9 @@ def _unwrap(value):
 class RemoteFunction:
     """A function that lives in the worker."""
 
-    def __init__(self, worker: Worker, target: dict, timeout: float = DEFAULT_TIMEOUT_S,
-                 keep: bool = False):
+    def __init__(
+        self, worker: Worker, target: dict, timeout: float = DEFAULT_TIMEOUT_S, keep: bool = False
+    ):
         self._worker = worker
         self._target = target
         self._timeout = timeout
@@ -43,17 +44,25 @@ class RemoteFunction:
 
     def options(self, *, timeout: float | None = None, keep: bool | None = None) -> RemoteFunction:
         """The same function with another deadline, or keeping its result in the worker."""
-        return RemoteFunction(self._worker, self._target,
-                              self._timeout if timeout is None else timeout,
-                              self._keep if keep is None else keep)
+        return RemoteFunction(
+            self._worker,
+            self._target,
+            self._timeout if timeout is None else timeout,
+            self._keep if keep is None else keep,
+        )
 
     def __repr__(self) -> str:
         target = self._target
         return f"{target.get('module') or target.get('helper')}.{target.get('attr') or ''}"
 
     def __call__(self, *args, **kwargs) -> Any:
-        value = self._worker.call(self._target, _unwrap(list(args)), _unwrap(kwargs),
-                                  timeout=self._timeout, keep=self._keep)
+        value = self._worker.call(
+            self._target,
+            _unwrap(list(args)),
+            _unwrap(kwargs),
+            timeout=self._timeout,
+            keep=self._keep,
+        )
         if isinstance(value, Handle):
             return RemoteObject(self._worker, value)
         return value

@@ -23,8 +23,17 @@ from pathlib import Path, PurePosixPath
 from grader.course import EXERCISE_ORDER
 
 KEPT_SUFFIXES = {".py", ".txt", ".csv", ".json", ".npy", ".npz"}
-DROPPED_NAMES = {"conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini",
-                 "tox.ini", "setup.cfg", "setup.py", "pyproject.toml", "__pycache__"}
+DROPPED_NAMES = {
+    "conftest.py",
+    "sitecustomize.py",
+    "usercustomize.py",
+    "pytest.ini",
+    "tox.ini",
+    "setup.cfg",
+    "setup.py",
+    "pyproject.toml",
+    "__pycache__",
+}
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
 MAX_FILES = 500
 MAX_ZIP_RATIO = 100
@@ -71,16 +80,23 @@ def prepare(source: Path, dest: Path) -> PreparedSubmission:
 
 def _module_root(folder: Path) -> Path:
     """Where the modules are: the top, ``exercises/``, or the single folder a zip held."""
+
     def has_modules(path: Path) -> bool:
         return any((path / f"{name}.py").is_file() for name in EXERCISE_ORDER) or any(
-            p.suffix == ".py" for p in path.iterdir() if p.is_file())
+            p.suffix == ".py" for p in path.iterdir() if p.is_file()
+        )
 
     if (folder / "exercises").is_dir() and not any(
-            (folder / f"{n}.py").is_file() for n in EXERCISE_ORDER):
+        (folder / f"{n}.py").is_file() for n in EXERCISE_ORDER
+    ):
         return folder / "exercises"
     entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
-    if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink() \
-            and not has_modules(folder):
+    if (
+        len(entries) == 1
+        and entries[0].is_dir()
+        and not entries[0].is_symlink()
+        and not has_modules(folder)
+    ):
         return _module_root(entries[0])
     return folder
 
@@ -108,15 +124,18 @@ def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmiss
             continue
         top = relative.parts[0].removesuffix(".py")
         if top in shadowed:
-            warnings.append(f"refused {relative}: the module name {top!r} would shadow the "
-                            "standard library or an installed package; rename it")
+            warnings.append(
+                f"refused {relative}: the module name {top!r} would shadow the "
+                "standard library or an installed package; rename it"
+            )
             continue
         total += path.stat().st_size
         count += 1
         if total > MAX_TOTAL_BYTES or count > MAX_FILES:
             raise InvalidSubmission(
                 f"the submission is too large (over {MAX_FILES} files or "
-                f"{MAX_TOTAL_BYTES // 2**20} MB of source and data)")
+                f"{MAX_TOTAL_BYTES // 2**20} MB of source and data)"
+            )
         target = dest / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
@@ -143,10 +162,14 @@ def extract_zip(source: Path, dest: Path) -> None:
                 raise InvalidSubmission(f"the zip holds a symbolic link: {member.filename!r}")
             total += member.file_size
             if total > MAX_TOTAL_BYTES * 2:
-                raise InvalidSubmission("the zip expands to more than "
-                                        f"{2 * MAX_TOTAL_BYTES // 2**20} MB")
-            if member.compress_size and member.file_size / member.compress_size > MAX_ZIP_RATIO \
-                    and member.file_size > 1024 * 1024:
+                raise InvalidSubmission(
+                    f"the zip expands to more than {2 * MAX_TOTAL_BYTES // 2**20} MB"
+                )
+            if (
+                member.compress_size
+                and member.file_size / member.compress_size > MAX_ZIP_RATIO
+                and member.file_size > 1024 * 1024
+            ):
                 raise InvalidSubmission(f"the zip looks like a zip bomb ({member.filename!r})")
         dest.mkdir(parents=True, exist_ok=True)
         for member in members:
@@ -184,7 +207,8 @@ def notebook_modules(source: Path) -> dict[str, str]:
     if not tagged:
         raise InvalidSubmission(
             f"{source.name} has no cell tagged '# exercise: NAME' (NAME one of "
-            f"{', '.join(EXERCISE_ORDER)})")
+            f"{', '.join(EXERCISE_ORDER)})"
+        )
     return {name: "\n\n".join(shared + cells) + "\n" for name, cells in tagged.items()}
 
 

@@ -45,7 +45,7 @@ def generate_corrupted_string(grammar, rng, chars: str = POSSIBLE_CHARS) -> str:
         good = generate_string(grammar, rng)
         index = rng.integers(len(good))
         bad_char = rng.choice(sorted(set(chars) - {good[index]}))
-        corrupted = good[:index] + bad_char + good[index + 1:]
+        corrupted = good[:index] + bad_char + good[index + 1 :]
         if not is_valid(corrupted, grammar):
             return corrupted
 
@@ -78,10 +78,12 @@ def string_to_ids(s: str, chars: str = POSSIBLE_CHARS) -> list[int]:
 def generate_dataset(size: int, rng) -> tuple[np.ndarray, np.ndarray]:
     n_good = size // 2
     strings = [generate_string(EMBEDDED_REBER_GRAMMAR, rng) for _ in range(n_good)]
-    strings += [generate_corrupted_string(EMBEDDED_REBER_GRAMMAR, rng)
-                for _ in range(size - n_good)]
-    X = keras.utils.pad_sequences([string_to_ids(s) for s in strings], padding="post",
-                                  dtype="int32")
+    strings += [
+        generate_corrupted_string(EMBEDDED_REBER_GRAMMAR, rng) for _ in range(size - n_good)
+    ]
+    X = keras.utils.pad_sequences(
+        [string_to_ids(s) for s in strings], padding="post", dtype="int32"
+    )
     y = np.array([[1.0]] * n_good + [[0.0]] * (size - n_good), dtype=np.float32)
     return X.reshape(size, -1).astype(np.int32), y
 
@@ -106,12 +108,14 @@ MAX_EPOCHS = 60  # most seeds stop after 10-20; a few sit on a plateau until abo
 
 
 def build_classifier() -> keras.Model:
-    model = keras.Sequential([
-        keras.Input(shape=(None,), dtype="int32"),
-        keras.layers.Embedding(len(POSSIBLE_CHARS) + 1, 8, mask_zero=True),
-        keras.layers.GRU(64),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(None,), dtype="int32"),
+            keras.layers.Embedding(len(POSSIBLE_CHARS) + 1, 8, mask_zero=True),
+            keras.layers.GRU(64),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     optimizer = keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0)
     model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     return model
@@ -132,7 +136,11 @@ def trimmed_batches(X, y, batch_size: int, shuffle: bool) -> tf.data.Dataset:
 
 def train_classifier(X_train, y_train, X_valid, y_valid) -> keras.Model:
     model = build_classifier()
-    model.fit(trimmed_batches(X_train, y_train, BATCH_SIZE, shuffle=True), epochs=MAX_EPOCHS,
-              verbose=0, validation_data=trimmed_batches(X_valid, y_valid, 1000, shuffle=False),
-              callbacks=[_StopWhenPerfect()])
+    model.fit(
+        trimmed_batches(X_train, y_train, BATCH_SIZE, shuffle=True),
+        epochs=MAX_EPOCHS,
+        verbose=0,
+        validation_data=trimmed_batches(X_valid, y_valid, 1000, shuffle=False),
+        callbacks=[_StopWhenPerfect()],
+    )
     return model

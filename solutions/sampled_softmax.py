@@ -6,10 +6,12 @@ import keras
 import tensorflow as tf
 
 
-def sampled_softmax_loss(weights, biases, labels, inputs, sampled_values,
-                         remove_accidental_hits: bool = True) -> tf.Tensor:
+def sampled_softmax_loss(
+    weights, biases, labels, inputs, sampled_values, remove_accidental_hits: bool = True
+) -> tf.Tensor:
     candidates, true_expected_count, sampled_expected_count = (
-        tf.stop_gradient(v) for v in sampled_values)
+        tf.stop_gradient(v) for v in sampled_values
+    )
     labels = tf.reshape(tf.cast(labels, tf.int64), [-1])
     candidates = tf.cast(candidates, tf.int64)
     inputs = tf.convert_to_tensor(inputs, tf.float32)
@@ -18,8 +20,7 @@ def sampled_softmax_loss(weights, biases, labels, inputs, sampled_values,
     true_w = tf.gather(weights, labels)
     sampled_w = tf.gather(weights, candidates)
     true_logits = tf.reduce_sum(inputs * true_w, axis=1) + tf.gather(biases, labels)
-    sampled_logits = (tf.matmul(inputs, sampled_w, transpose_b=True)
-                      + tf.gather(biases, candidates))
+    sampled_logits = tf.matmul(inputs, sampled_w, transpose_b=True) + tf.gather(biases, candidates)
 
     # log Q correction: a class the sampler proposes often must not win just for that.
     true_logits -= tf.math.log(tf.reshape(true_expected_count, [-1]))
@@ -53,10 +54,10 @@ class ClassScores(keras.layers.Layer):
         self.num_classes = num_classes
 
     def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(self.num_classes, input_shape[-1]),
-                                      initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.num_classes,), initializer="zeros",
-                                    name="bias")
+        self.kernel = self.add_weight(
+            shape=(self.num_classes, input_shape[-1]), initializer="glorot_uniform", name="kernel"
+        )
+        self.bias = self.add_weight(shape=(self.num_classes,), initializer="zeros", name="bias")
 
     def call(self, features):
         return tf.matmul(features, self.kernel, transpose_b=True) + self.bias
@@ -70,8 +71,9 @@ class SampledSoftmaxClassifier(keras.Model):
     softmax probabilities.
     """
 
-    def __init__(self, input_dim: int, num_classes: int, num_sampled: int, units: int = 128,
-                 **kwargs):
+    def __init__(
+        self, input_dim: int, num_classes: int, num_sampled: int, units: int = 128, **kwargs
+    ):
         super().__init__(**kwargs)
         self.num_classes = num_classes
         self.num_sampled = num_sampled
@@ -90,17 +92,21 @@ class SampledSoftmaxClassifier(keras.Model):
         labels = tf.reshape(tf.cast(y, tf.int64), [-1, 1])
         if training:
             sampled_values = tf.random.log_uniform_candidate_sampler(
-                true_classes=labels, num_true=1, num_sampled=self.num_sampled, unique=True,
-                range_max=self.num_classes)
-            losses = sampled_softmax_loss(self.out.kernel, self.out.bias, labels, y_pred,
-                                          sampled_values)
+                true_classes=labels,
+                num_true=1,
+                num_sampled=self.num_sampled,
+                unique=True,
+                range_max=self.num_classes,
+            )
+            losses = sampled_softmax_loss(
+                self.out.kernel, self.out.bias, labels, y_pred, sampled_values
+            )
         else:
             losses = keras.losses.sparse_categorical_crossentropy(y, y_pred)
         return tf.reduce_mean(losses)
 
 
-def build_sampled_softmax_model(input_dim: int, num_classes: int,
-                                num_sampled: int) -> keras.Model:
+def build_sampled_softmax_model(input_dim: int, num_classes: int, num_sampled: int) -> keras.Model:
     model = SampledSoftmaxClassifier(input_dim, num_classes, num_sampled)
     model.compile(optimizer=keras.optimizers.Adam(0.003))
     return model

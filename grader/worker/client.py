@@ -91,8 +91,11 @@ class Worker:
         """Start a fresh worker process (a new generation)."""
         self.stop()
         self.generation += 1
-        spec = replace(self.spec, generation=self.generation,
-                       work_dir=Path(tempfile.mkdtemp(prefix="grade-worker-")))
+        spec = replace(
+            self.spec,
+            generation=self.generation,
+            work_dir=Path(tempfile.mkdtemp(prefix="grade-worker-")),
+        )
         self._work_dir = spec.work_dir
         self.process, self._request_fd, self._response_fd = launch.start_process(spec)
         _live_workers.add(self)
@@ -140,8 +143,16 @@ class Worker:
         return "".join(c if c.isprintable() or c in "\n\t" else "\ufffd" for c in text)
 
     # -- calls --------------------------------------------------------------------
-    def call(self, target: dict, args=(), kwargs=None, *, timeout: float, keep: bool = False,
-             description: str = ""):
+    def call(
+        self,
+        target: dict,
+        args=(),
+        kwargs=None,
+        *,
+        timeout: float,
+        keep: bool = False,
+        description: str = "",
+    ):
         """Run one call in the worker and return its (plain-data) result.
 
         Callables among ``args``/``kwargs`` become remote functions that the worker may
@@ -153,9 +164,14 @@ class Worker:
             self.start()
         self._remotes.clear()
         call_id = next(self._call_ids)
-        request = {"kind": "call", "id": call_id, "target": target, "keep": keep,
-                   "args": self._wrap_callables(list(args)),
-                   "kwargs": self._wrap_callables(dict(kwargs or {}))}
+        request = {
+            "kind": "call",
+            "id": call_id,
+            "target": target,
+            "keep": keep,
+            "args": self._wrap_callables(list(args)),
+            "kwargs": self._wrap_callables(dict(kwargs or {})),
+        }
         try:
             protocol.write_message(self._request_fd, request)
         except protocol.EncodeError as exc:
@@ -183,8 +199,11 @@ class Worker:
                     raise GraderError(str(reply.get("message")))
                 if reply.get("type") == "CallFailed":  # the harness's own words, not a raise
                     raise SubmissionFault(f"{description}: {reply.get('message')}")
-                raise StudentError(str(reply.get("type")), str(reply.get("message")),
-                                   str(reply.get("traceback", "")))
+                raise StudentError(
+                    str(reply.get("type")),
+                    str(reply.get("message")),
+                    str(reply.get("traceback", "")),
+                )
             if kind == "callback":
                 self._answer_callback(reply, description)
                 continue
@@ -223,13 +242,15 @@ class Worker:
         return value
 
     def _check_handles(self, target, args, kwargs) -> None:
-        handles = [target.get("handle")] + [v for v in (*args, *kwargs.values())
-                                            if isinstance(v, Handle)]
+        handles = [target.get("handle")] + [
+            v for v in (*args, *kwargs.values()) if isinstance(v, Handle)
+        ]
         for handle in handles:
             if isinstance(handle, Handle) and handle.generation != self.generation:
                 raise SubmissionFault(
                     "an object your code returned earlier was lost when the worker was "
-                    "restarted after a timeout or crash in an earlier test")
+                    "restarted after a timeout or crash in an earlier test"
+                )
 
     def _receive(self, deadline: float, description: str, timeout: float | None = None):
         try:
@@ -242,12 +263,14 @@ class Worker:
             self.stop()
             raise WorkerCrashed(
                 f"used more than the memory limit of {self.spec.limits.memory_bytes / 2**30:.1f} "
-                f"GiB ({description})") from None
+                f"GiB ({description})"
+            ) from None
         except _DiskExceeded:
             self.stop()
             raise WorkerCrashed(
                 f"wrote more than the disk limit of {self.spec.limits.disk_bytes / 2**20:.0f} MiB "
-                f"in its temporary folder ({description})") from None
+                f"in its temporary folder ({description})"
+            ) from None
         except protocol.ChannelClosed:
             self._fail_crash(f"the worker process ended during {description}")
         except protocol.ProtocolError as exc:

@@ -130,8 +130,14 @@ class Harness:
         """A callable that asks the trusted side, which answers with plain data."""
 
         def call_trusted_side(*args):
-            self.send({"kind": "callback", "id": self.current_call, "remote": remote.id,
-                       "args": [to_plain(a) for a in args]})
+            self.send(
+                {
+                    "kind": "callback",
+                    "id": self.current_call,
+                    "remote": remote.id,
+                    "args": [to_plain(a) for a in args],
+                }
+            )
             reply = protocol.read_message(self.request_fd)
             if reply.get("kind") == "callback_result":
                 return reply["value"]
@@ -182,14 +188,25 @@ class Harness:
             self.send_error(call_id, type(exc).__name__, message, _student_traceback(exc), where)
 
     def send_error(self, call_id, type_name, message, trace, where) -> None:
-        self.send({"kind": "error", "id": call_id, "type": type_name, "message": _clip(message),
-                   "traceback": _clip(trace), "where": where})
+        self.send(
+            {
+                "kind": "error",
+                "id": call_id,
+                "type": type_name,
+                "message": _clip(message),
+                "traceback": _clip(trace),
+                "where": where,
+            }
+        )
 
 
 def _student_traceback(exc: BaseException) -> str:
     """The traceback without the harness's own frames."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if "grader/worker/" not in f.filename.replace(os.sep, "/")]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if "grader/worker/" not in f.filename.replace(os.sep, "/")
+    ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
     return "".join(lines)
 

@@ -26,6 +26,10 @@ def test_every_trained_exercise_has_a_calibration():
 @pytest.mark.timeout(3600)
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
 def test_reference_passes_every_seed(script):
-    run = subprocess.run([sys.executable, str(script), "--seeds", str(SEEDS)], cwd=ROOT,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, str(script), "--seeds", str(SEEDS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, f"{script.name} failed a threshold:\n{run.stdout[-3000:]}"

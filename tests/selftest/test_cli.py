@@ -13,8 +13,13 @@ TEST_KEYS = {"name", "outcome", "points", "max_points", "message", "duration_s",
 
 
 def grade(*args, cwd=FAKE):
-    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def grade_json(*args, cwd=FAKE) -> tuple[int, dict]:
@@ -101,7 +106,8 @@ def test_notebook_submission(tmp_path):
         nbformat.v4.new_code_cell("import numpy as np\n%matplotlib inline\n!pip install x"),
         nbformat.v4.new_code_cell("# exercise: echo\ndef add(a, b):\n    return a + b"),
         nbformat.v4.new_code_cell(
-            "# exercise: echo\ndef scale(x, k):\n    return np.asarray(x) * k"),
+            "# exercise: echo\ndef scale(x, k):\n    return np.asarray(x) * k"
+        ),
         nbformat.v4.new_code_cell("# exercise: echo\ndef square(n):\n    return n * n"),
     ]
     path = tmp_path / "bob.ipynb"

@@ -12,21 +12,46 @@ from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
 
 FAKE_COURSE = Course(FIXTURES / "fake_course")
-ALL_ERROR = {"test_add": "error", "test_add_many": "error", "test_scale": "error",
-             "test_square": "error"}
+ALL_ERROR = {
+    "test_add": "error",
+    "test_add_many": "error",
+    "test_scale": "error",
+    "test_square": "error",
+}
 ADD_BROKEN = {"test_scale": "passed", "test_square": "passed"}
 EXPECTED = {
     "exit_at_import": (0, ALL_ERROR),
     "exit_in_call": (10, {"test_add": "error", "test_add_many": "error", **ADD_BROKEN}),
     "sys_exit": (10, {"test_add": "error", "test_add_many": "error", **ADD_BROKEN}),
     "lying_eq": (0, ALL_ERROR),
-    "stack_reader": (0, {"test_add": "failed", "test_add_many": "failed",
-                         "test_scale": "failed", "test_square": "failed"}),
-    "fake_records": (0, {"test_add": "failed", "test_add_many": "failed",
-                         "test_scale": "failed", "test_square": "failed"}),
+    "stack_reader": (
+        0,
+        {
+            "test_add": "failed",
+            "test_add_many": "failed",
+            "test_scale": "failed",
+            "test_square": "failed",
+        },
+    ),
+    "fake_records": (
+        0,
+        {
+            "test_add": "failed",
+            "test_add_many": "failed",
+            "test_scale": "failed",
+            "test_square": "failed",
+        },
+    ),
     "conftest_forcing": (0, ALL_ERROR),
-    "patch_pytest": (0, {"test_add": "failed", "test_add_many": "failed",
-                         "test_scale": "failed", "test_square": "failed"}),
+    "patch_pytest": (
+        0,
+        {
+            "test_add": "failed",
+            "test_add_many": "failed",
+            "test_scale": "failed",
+            "test_square": "failed",
+        },
+    ),
     "endless_loop": (10, {"test_add": "timeout", "test_add_many": "timeout", **ADD_BROKEN}),
     "memory_bomb": (10, {"test_add": "error", "test_add_many": "error", **ADD_BROKEN}),
 }

@@ -32,13 +32,13 @@ CAUGHT = {
     "getattr f-string": "import tensorflow as tf\nf = getattr(tf.nn, f'sampled_softmax_loss')",
     "getattr reversed": "import tensorflow as tf\nf = getattr(tf.nn, 'ssol_xamtfos_delpmas'[::-1])",
     "getattr join": "import tensorflow as tf\n"
-                    "f = getattr(tf.nn, '_'.join(['sampled', 'softmax', 'loss']))",
+    "f = getattr(tf.nn, '_'.join(['sampled', 'softmax', 'loss']))",
     "name in a variable": "import tensorflow as tf\nname = 'sampled_softmax_loss'\n"
-                          "f = getattr(tf.nn, name)",
+    "f = getattr(tf.nn, name)",
     "getattr computed": "import codecs\nimport tensorflow as tf\n"
-                        "f = getattr(tf.nn, codecs.decode('fnzcyrq_fbsgznk_ybff', 'rot13'))",
+    "f = getattr(tf.nn, codecs.decode('fnzcyrq_fbsgznk_ybff', 'rot13'))",
     "import_module": "import importlib\n"
-                     "m = importlib.import_module('tensorflow.python.ops.' + 'nn_impl')",
+    "m = importlib.import_module('tensorflow.python.ops.' + 'nn_impl')",
     "__import__": "m = __import__('tensorflow.python.ops.nn_impl')",
     "eval": "import tensorflow as tf\nf = eval('tf.nn.sampled_softmax_loss')",
 }

@@ -44,8 +44,9 @@ def test_fixture_folders_match_expectations():
     for expect_file in FIXTURES.glob("wrong/*/expect.json"):
         listed = set(json.loads(expect_file.read_text()))
         present = {p.name for p in expect_file.parent.iterdir() if p.is_dir()}
-        assert listed == present, \
+        assert listed == present, (
             f"{expect_file}: listed {sorted(listed)}, on disk {sorted(present)}"
+        )
 
 
 @pytest.mark.parametrize(("exercise", "bug", "tests"), list(wrong_fixtures()))
@@ -56,7 +57,8 @@ def test_wrong_implementation_loses_points(course, exercise, bug, tests):
     ran = {t["name"].split("[")[0]: t for t in result["exercises"][exercise]["tests"]}
     for name in tests:
         assert name in ran, f"{name} did not run for {exercise}/{bug}"
-        assert ran[name]["points"] == 0, \
+        assert ran[name]["points"] == 0, (
             f"{exercise}/{bug} should lose the points of {name}: {ran[name]}"
+        )
         assert ran[name]["message"], f"{name} failed {exercise}/{bug} without a message"
     assert result["score"] < result["max_score"]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def sample_candidates(sampler: str, labels, num_sampled: int, num_classes: int,
-                      seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sample_candidates(
+    sampler: str, labels, num_sampled: int, num_classes: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The ``(candidates, true_expected_count, sampled_expected_count)`` triple of one of
     TensorFlow's candidate samplers (``uniform``, ``log_uniform``, ``all``), called with
     ``unique=True`` and an op seed."""
@@ -25,34 +26,42 @@ def sample_candidates(sampler: str, labels, num_sampled: int, num_classes: int,
     if sampler == "uniform":
         values = tf.random.uniform_candidate_sampler(**common, range_max=num_classes, seed=seed)
     elif sampler == "log_uniform":
-        values = tf.random.log_uniform_candidate_sampler(**common, range_max=num_classes,
-                                                         seed=seed)
+        values = tf.random.log_uniform_candidate_sampler(**common, range_max=num_classes, seed=seed)
     elif sampler == "all":
         values = tf.random.all_candidate_sampler(true_classes, 1, num_classes, True, seed=seed)
     else:
         raise ValueError(f"unknown sampler {sampler!r}")
     candidates, true_count, sampled_count = (v.numpy() for v in values)
-    return (candidates.astype(np.int64), true_count.astype(np.float32),
-            sampled_count.astype(np.float32))
+    return (
+        candidates.astype(np.int64),
+        true_count.astype(np.float32),
+        sampled_count.astype(np.float32),
+    )
 
 
-def tf_sampled_softmax_loss(weights, biases, labels, inputs, sampled_values,
-                            remove_accidental_hits: bool) -> np.ndarray:
+def tf_sampled_softmax_loss(
+    weights, biases, labels, inputs, sampled_values, remove_accidental_hits: bool
+) -> np.ndarray:
     """``tf.nn.sampled_softmax_loss`` on the given triple: the expected value."""
     import tensorflow as tf
 
     candidates = np.asarray(sampled_values[0])
     loss = tf.nn.sampled_softmax_loss(
-        weights=tf.constant(weights), biases=tf.constant(biases),
-        labels=tf.constant(np.asarray(labels, np.int64)), inputs=tf.constant(inputs),
-        num_sampled=len(candidates), num_classes=len(weights),
+        weights=tf.constant(weights),
+        biases=tf.constant(biases),
+        labels=tf.constant(np.asarray(labels, np.int64)),
+        inputs=tf.constant(inputs),
+        num_sampled=len(candidates),
+        num_classes=len(weights),
         sampled_values=tuple(tf.constant(v) for v in sampled_values),
-        remove_accidental_hits=remove_accidental_hits)
+        remove_accidental_hits=remove_accidental_hits,
+    )
     return loss.numpy()
 
 
-def weights_gradient(loss_fn, weights, biases, labels, inputs, sampled_values,
-                     remove_accidental_hits: bool = True) -> dict:
+def weights_gradient(
+    loss_fn, weights, biases, labels, inputs, sampled_values, remove_accidental_hits: bool = True
+) -> dict:
     """The gradient of ``sum(loss_fn(...))`` with respect to ``weights`` (a ``tf.Variable``).
 
     Returns ``{"kind": type of the gradient ("IndexedSlices", "EagerTensor", "None"),
@@ -62,8 +71,14 @@ def weights_gradient(loss_fn, weights, biases, labels, inputs, sampled_values,
 
     variable = tf.Variable(np.asarray(weights, np.float32))
     with tf.GradientTape() as tape:
-        loss = loss_fn(variable, biases, labels, inputs, sampled_values,
-                       remove_accidental_hits=remove_accidental_hits)
+        loss = loss_fn(
+            variable,
+            biases,
+            labels,
+            inputs,
+            sampled_values,
+            remove_accidental_hits=remove_accidental_hits,
+        )
         total = tf.reduce_sum(loss)
     gradient = tape.gradient(total, variable)
     kind = type(gradient).__name__
@@ -105,8 +120,9 @@ def fit(model, X, y, epochs: int, batch_size: int) -> dict:
 def _output_variables(model, num_classes: int):
     """The output layer's kernel (and bias, if any): the trainable variables with an axis
     of ``num_classes``."""
-    kernels = [v for v in model.trainable_variables
-               if len(v.shape) == 2 and num_classes in tuple(v.shape)]
+    kernels = [
+        v for v in model.trainable_variables if len(v.shape) == 2 and num_classes in tuple(v.shape)
+    ]
     biases = [v for v in model.trainable_variables if tuple(v.shape) == (num_classes,)]
     return kernels, biases
 
@@ -130,8 +146,10 @@ def sgd_step_output_layer(model, X, y, num_classes: int, learning_rate: float = 
         model.predict(np.asarray(X)[:2], verbose=0)  # a lazily built model builds now
         kernels, biases = _output_variables(model, num_classes)
     if len(kernels) != 1:
-        return {"error": f"found {len(kernels)} trainable 2-D weights with an axis of "
-                f"num_classes={num_classes}; the model should have exactly one output layer"}
+        return {
+            "error": f"found {len(kernels)} trainable 2-D weights with an axis of "
+            f"num_classes={num_classes}; the model should have exactly one output layer"
+        }
     kernel = kernels[0]
     bias = biases[0] if len(biases) == 1 else None
     before = _rows(kernel, num_classes)
@@ -139,6 +157,9 @@ def sgd_step_output_layer(model, X, y, num_classes: int, learning_rate: float = 
 
     model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss=getattr(model, "loss", None))
     model.train_on_batch(X, y)
-    return {"before": before, "after": _rows(kernel, num_classes),
-            "bias_before": bias_before,
-            "bias_after": None if bias is None else np.array(bias.numpy(), copy=True)}
+    return {
+        "before": before,
+        "after": _rows(kernel, num_classes),
+        "bias_before": bias_before,
+        "bias_after": None if bias is None else np.array(bias.numpy(), copy=True),
+    }

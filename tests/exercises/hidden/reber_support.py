@@ -7,12 +7,33 @@ import numpy as np
 
 CHARS = "BEPSTVX"
 # The inner Reber grammar as an automaton: state -> {char: next state}; "end" accepts.
-REBER_DFA = {0: {"B": 1}, 1: {"T": 2, "P": 3}, 2: {"S": 2, "X": 4}, 3: {"T": 3, "V": 5},
-             4: {"X": 3, "S": 6}, 5: {"P": 4, "V": 6}, 6: {"E": "end"}}
-REBER = [[("B", 1)], [("T", 2), ("P", 3)], [("S", 2), ("X", 4)], [("T", 3), ("V", 5)],
-         [("X", 3), ("S", 6)], [("P", 4), ("V", 6)], [("E", None)]]
-EMBEDDED = [[("B", 1)], [("T", 2), ("P", 3)], [(REBER, 4)], [(REBER, 5)], [("T", 6)],
-            [("P", 6)], [("E", None)]]
+REBER_DFA = {
+    0: {"B": 1},
+    1: {"T": 2, "P": 3},
+    2: {"S": 2, "X": 4},
+    3: {"T": 3, "V": 5},
+    4: {"X": 3, "S": 6},
+    5: {"P": 4, "V": 6},
+    6: {"E": "end"},
+}
+REBER = [
+    [("B", 1)],
+    [("T", 2), ("P", 3)],
+    [("S", 2), ("X", 4)],
+    [("T", 3), ("V", 5)],
+    [("X", 3), ("S", 6)],
+    [("P", 4), ("V", 6)],
+    [("E", None)],
+]
+EMBEDDED = [
+    [("B", 1)],
+    [("T", 2), ("P", 3)],
+    [(REBER, 4)],
+    [(REBER, 5)],
+    [("T", 6)],
+    [("P", 6)],
+    [("E", None)],
+]
 
 
 def reber_path(s: str) -> list[tuple[int, str]] | None:
@@ -31,8 +52,14 @@ def accepts_reber(s: str) -> bool:
 
 
 def accepts_embedded(s: str) -> bool:
-    return (len(s) >= 4 and s[0] == "B" and s[1] in "TP" and s[-2] == s[1] and s[-1] == "E"
-            and accepts_reber(s[2:-2]))
+    return (
+        len(s) >= 4
+        and s[0] == "B"
+        and s[1] in "TP"
+        and s[-2] == s[1]
+        and s[-1] == "E"
+        and accepts_reber(s[2:-2])
+    )
 
 
 def random_reber(rng: np.random.Generator) -> str:
@@ -53,7 +80,7 @@ def corrupt(s: str, rng: np.random.Generator) -> str:
     """Replace one character by another, keeping only results the grammar rejects."""
     while True:
         i = rng.integers(len(s))
-        out = s[:i] + rng.choice([c for c in CHARS if c != s[i]]) + s[i + 1:]
+        out = s[:i] + rng.choice([c for c in CHARS if c != s[i]]) + s[i + 1 :]
         if not accepts_embedded(out):
             return out
 

@@ -13,8 +13,12 @@ import numpy as np
 # Names that reach TensorFlow's sampled softmax: the public function (v1/v2/compat) and the
 # private module and helper it is built on. ``tf.nn.compute_accidental_hits`` is a public
 # basic op and stays allowed.
-FORBIDDEN_NAMES = ("sampled_softmax_loss", "sampled_softmax_loss_v2", "_compute_sampled_logits",
-                   "nn_impl")
+FORBIDDEN_NAMES = (
+    "sampled_softmax_loss",
+    "sampled_softmax_loss_v2",
+    "_compute_sampled_logits",
+    "nn_impl",
+)
 FORBIDDEN_FRAGMENTS = ("sampled_softmax", "compute_sampled", "nn_impl")
 DYNAMIC_CALLS = ("getattr", "__import__", "import_module", "eval", "exec", "compile")
 
@@ -25,8 +29,14 @@ TASK_TRAIN, TASK_TEST, TASK_EPOCHS, TASK_BATCH = 20_000, 1_000, 4, 512
 
 
 # -- problems -----------------------------------------------------------------------------
-def random_problem(rng: np.random.Generator, num_classes: int, dim: int, batch: int,
-                   label_high: int | None = None, scale: float = 1.0) -> dict:
+def random_problem(
+    rng: np.random.Generator,
+    num_classes: int,
+    dim: int,
+    batch: int,
+    label_high: int | None = None,
+    scale: float = 1.0,
+) -> dict:
     """float32 weights (num_classes, dim), biases, inputs, and int64 labels (batch, 1)."""
     return {
         "weights": (scale * rng.normal(0, 0.5, (num_classes, dim))).astype(np.float32),
@@ -61,8 +71,9 @@ def class_centers(rng: np.random.Generator, num_classes: int, dim: int) -> np.nd
     return rng.normal(size=(num_classes, dim)).astype(np.float32)
 
 
-def many_class_data(rng: np.random.Generator, centers: np.ndarray, n: int,
-                    noise: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+def many_class_data(
+    rng: np.random.Generator, centers: np.ndarray, n: int, noise: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points: a class drawn by Zipf frequency, its center plus Gaussian noise."""
     num_classes, dim = centers.shape
     y = rng.choice(num_classes, n, p=zipf_probabilities(num_classes)).astype(np.int64)
@@ -94,9 +105,13 @@ def _fold(node: ast.AST) -> str | None:
         text = _fold(node.value)
         bounds = [_literal_int(b) for b in (node.slice.lower, node.slice.upper, node.slice.step)]
         return None if text is None or "bad" in bounds else text[slice(*bounds)]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "join" and len(node.args) == 1
-            and isinstance(node.args[0], (ast.List, ast.Tuple))):
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and len(node.args) == 1
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
         sep = _fold(node.func.value)
         parts = [_fold(e) for e in node.args[0].elts]
         return None if sep is None or None in parts else sep.join(parts)
@@ -135,7 +150,8 @@ def _exempt_strings(tree: ast.AST) -> set[int]:
         elif isinstance(node, ast.Raise):
             inside = node.exc
         elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
             inside = node.value
         if inside is not None:
             exempt.update(id(n) for n in ast.walk(inside))
@@ -176,18 +192,26 @@ def forbidden_uses(source: str) -> list[str]:
                     found.append(f"line {node.lineno}: imports {alias.name}")
     exempt = _exempt_strings(tree)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN_NAMES \
-                and _root_name(node) not in ("self", "cls"):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in FORBIDDEN_NAMES
+            and _root_name(node) not in ("self", "cls")
+        ):
             found.append(f"line {node.lineno}: uses .{node.attr}")
         elif isinstance(node, ast.Call) and _call_name(node) in DYNAMIC_CALLS:
             texts = [_fold(a) for a in node.args]
             if any(t and any(f in t for f in FORBIDDEN_FRAGMENTS) for t in texts):
                 found.append(f"line {node.lineno}: {_call_name(node)}() of a forbidden name")
-            elif (_call_name(node) == "getattr" and len(node.args) >= 2
-                  and _root_name(node.args[0]) in tf_names and texts[1] is None):
+            elif (
+                _call_name(node) == "getattr"
+                and len(node.args) >= 2
+                and _root_name(node.args[0]) in tf_names
+                and texts[1] is None
+            ):
                 found.append(f"line {node.lineno}: getattr() on TensorFlow with a computed name")
-        elif id(node) not in exempt and isinstance(node, (ast.Constant, ast.BinOp, ast.JoinedStr,
-                                                          ast.Subscript, ast.Call)):
+        elif id(node) not in exempt and isinstance(
+            node, (ast.Constant, ast.BinOp, ast.JoinedStr, ast.Subscript, ast.Call)
+        ):
             text = _fold(node)
             if text is not None and text.strip() in FORBIDDEN_NAMES:
                 found.append(f"line {node.lineno}: the string {text.strip()!r}")

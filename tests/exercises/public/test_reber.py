@@ -7,10 +7,24 @@ CHARS = "BEPSTVX"
 LONG_INVALID = "BPBTSSSSSSSXXTTVPXVPXTTTTTVVETE"
 LONG_VALID = "BPBTSSSSSSSXXTTVPXVPXTTTTTVVEPE"
 # The book's grammars, as plain data: the tests send them, so the module's copies can't matter.
-REBER = [[("B", 1)], [("T", 2), ("P", 3)], [("S", 2), ("X", 4)], [("T", 3), ("V", 5)],
-         [("X", 3), ("S", 6)], [("P", 4), ("V", 6)], [("E", None)]]
-EMBEDDED = [[("B", 1)], [("T", 2), ("P", 3)], [(REBER, 4)], [(REBER, 5)], [("T", 6)],
-            [("P", 6)], [("E", None)]]
+REBER = [
+    [("B", 1)],
+    [("T", 2), ("P", 3)],
+    [("S", 2), ("X", 4)],
+    [("T", 3), ("V", 5)],
+    [("X", 3), ("S", 6)],
+    [("P", 4), ("V", 6)],
+    [("E", None)],
+]
+EMBEDDED = [
+    [("B", 1)],
+    [("T", 2), ("P", 3)],
+    [(REBER, 4)],
+    [(REBER, 5)],
+    [("T", 6)],
+    [("P", 6)],
+    [("E", None)],
+]
 
 
 @pytest.mark.points(1)
@@ -21,8 +35,9 @@ def test_string_to_ids(student):
 
 @pytest.mark.points(1)
 def test_generated_strings_look_embedded(student, student_rng):
-    strings = student.helper("call_many")(student.reber.ref("generate_string"), 20, EMBEDDED,
-                                          student_rng)
+    strings = student.helper("call_many")(
+        student.reber.ref("generate_string"), 20, EMBEDDED, student_rng
+    )
     for s in strings:
         assert isinstance(s, str) and set(s) <= set(CHARS), f"unexpected characters in {s!r}"
         assert s[0] == "B" and s[-1] == "E", f"{s!r} should start with B and end with E"
@@ -45,9 +60,11 @@ def test_corrupted_string_is_rejected_by_your_is_valid(student, student_rng):
 @pytest.mark.points(1)
 def test_dataset_shapes(student, student_rng):
     X, y = student.reber.generate_dataset(10, student_rng)
-    assert isinstance(X, np.ndarray) and X.dtype == np.int32 and X.ndim == 2, \
+    assert isinstance(X, np.ndarray) and X.dtype == np.int32 and X.ndim == 2, (
         f"X should be a 2-D int32 array, got {type(X).__name__} {getattr(X, 'dtype', '')}"
+    )
     assert X.shape[0] == 10, f"X should have 10 rows, got {X.shape}"
-    assert isinstance(y, np.ndarray) and y.dtype == np.float32 and y.shape == (10, 1), \
-        f"y should be float32 of shape (10, 1), got {getattr(y, 'dtype', '')} " \
+    assert isinstance(y, np.ndarray) and y.dtype == np.float32 and y.shape == (10, 1), (
+        f"y should be float32 of shape (10, 1), got {getattr(y, 'dtype', '')} "
         f"{getattr(y, 'shape', '')}"
+    )
