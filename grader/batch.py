@@ -17,23 +17,31 @@ import fcntl
 import hashlib
 import json
 import os
-import platform
 import secrets
+import shutil
+import tempfile
 import time
-import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import grader
-from grader.course import POINTS_PER_EXERCISE, Course
-from grader.grading import GradeOptions, grade_submission
+from grader.course import Course
+from grader.grading import (
+    GradeOptions,
+    describe_fault,
+    failed_result,
+    grade_prepared,
+)
+from grader.reports import write_reports
 from grader.results import RESULTS_NAME, append_result, end_torn_line, read_results
+from grader.safe_text import SUBMISSION_SUFFIXES, printable, unique_ids
+from grader.submission import InvalidSubmission, PreparedSubmission, prepare
+from grader.worker.isolation import EnvironmentModified
 
-SUBMISSION_SUFFIXES = (".zip", ".ipynb")
 LOCK_NAME = ".batch.lock"
+STAGING_NAME = ".staging"
 
 
 class BatchError(Exception):
@@ -74,6 +82,7 @@ class BatchSummary:
     ignored: list[str] = field(default_factory=list)
     damaged_lines: int = 0
     reports: list[Path] = field(default_factory=list)
+    report_problems: list[str] = field(default_factory=list)  # report files not written
 
     def count(self, status: str) -> int:
         return sum(r["status"] == status for r in self.results.values())
@@ -81,60 +90,71 @@ class BatchSummary:
 
 # -- the class -------------------------------------------------------------------------
 def find_submissions(folder: Path, exclude: Path | None = None) -> tuple[list[Entry], list[str]]:
-    """The submissions of ``folder`` sorted by id, and the names of entries ignored."""
+    """The submissions of ``folder`` sorted by id, and the names of entries ignored.
+
+    An entry is a submission when it is a folder or its name ends in ``.zip`` or
+    ``.ipynb`` (whatever it really is: ``prepare`` says why a FIFO named ``x.zip`` is not
+    gradeable). Nothing is opened here and no link is followed but to ask "a folder?".
+    """
     if not folder.exists():
         raise BatchError(f"the submissions folder {folder} does not exist")
     if not folder.is_dir():
         raise BatchError(f"{folder} is not a folder (give the folder that holds the submissions)")
-    entries, ignored = [], []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith((".", "__MACOSX")) or (
-            exclude is not None and path.resolve() == exclude.resolve()
+    excluded = _identity(exclude) if exclude is not None else None
+    try:
+        listing = sorted(os.scandir(folder), key=lambda item: item.name)
+    except OSError as exc:
+        raise BatchError(f"cannot list {folder}: {exc.strerror or exc}") from None
+    names, ignored = [], []
+    for item in listing:
+        if item.name.startswith((".", "__MACOSX")) or (
+            excluded is not None and _identity(Path(item.path)) == excluded
         ):
             continue
-        if path.is_dir() or path.suffix in SUBMISSION_SUFFIXES:
-            entries.append(
-                Entry(path.name.removesuffix(path.suffix) if not path.is_dir() else path.name, path)
-            )
+        if _is_folder(item) or item.name.endswith(SUBMISSION_SUFFIXES):
+            names.append(item.name)
         else:
-            ignored.append(path.name)
-    if not entries:
+            ignored.append(printable(item.name))
+    if not names:
         raise BatchError(
             f"no submissions in {folder}: expected one folder, .zip or .ipynb per student"
         )
-    seen: dict[str, Path] = {}
-    for entry in entries:
-        if entry.id in seen:
-            raise BatchError(
-                f"two submissions have the id {entry.id!r}: "
-                f"{seen[entry.id].name} and {entry.path.name}"
-            )
-        seen[entry.id] = entry.path
+    ids = unique_ids(names)
+    entries = sorted((Entry(ids[name], folder / name) for name in names), key=lambda e: e.id)
     return entries, ignored
 
 
-def content_hash(path: Path) -> str:
-    """A hash of a submission's files (names and bytes): it changes when the work does."""
+def _is_folder(item: os.DirEntry) -> bool:
+    try:
+        return item.is_dir()  # follows a link; a loop or a dangling link is not a folder
+    except OSError:
+        return False
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def content_hash(prepared: PreparedSubmission) -> str:
+    """A hash of a prepared copy (names, bytes and warnings): exactly what is graded.
+
+    The copy holds only regular files the grader wrote, so nothing here can block.
+    """
     digest = hashlib.sha256()
-    if path.is_file():
-        _hash_file(digest, path)
-        return digest.hexdigest()[:16]
-    for item in sorted(path.rglob("*")):
-        relative = item.relative_to(path)
-        if "__pycache__" in relative.parts:
-            continue
-        if item.is_symlink():
-            digest.update(f"link {relative} {os.readlink(item)}\n".encode())
-        elif item.is_file():
-            digest.update(f"file {relative}\n".encode())
-            _hash_file(digest, item)
+    root = prepared.folder
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            digest.update(b"file " + os.fsencode(path.relative_to(root)) + b"\n")
+            digest.update(path.read_bytes())
+    for warning in prepared.warnings:
+        digest.update(b"warning " + warning.encode("utf-8", "backslashreplace") + b"\n")
     return digest.hexdigest()[:16]
-
-
-def _hash_file(digest, path: Path) -> None:
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
 
 
 def available_cores() -> int:
@@ -145,44 +165,51 @@ def available_cores() -> int:
 
 
 # -- one submission --------------------------------------------------------------------
-def grade_one(entry: Entry, course: Course, options: GradeOptions) -> dict:
-    """Grade one submission; any grader exception becomes a ``grader_error`` result.
+@dataclass
+class Staged:
+    """A submission copied for grading, or the result that replaces its grading."""
+
+    entry: Entry
+    prepared: PreparedSubmission | None
+    content: str  # the hash the run key is made of
+    result: dict | None = None  # set when there is nothing to grade (invalid, or a fault)
+
+
+def stage(entry: Entry, staging: Path, course: Course, options: GradeOptions) -> Staged:
+    """Copy ``entry`` under ``staging`` and hash the copy; never raises for the entry."""
+    try:
+        prepared = prepare(entry.path, staging)
+        return Staged(entry, prepared, content_hash(prepared))
+    except InvalidSubmission as exc:
+        result = failed_result(entry.id, course, options, "invalid_submission", str(exc))
+        reason = hashlib.sha256(str(exc).encode("utf-8", "backslashreplace"))
+        return Staged(entry, None, "invalid-" + reason.hexdigest()[:16], result)
+    except Exception as exc:  # the boundary of one submission: a reason, never a crash
+        result = failed_result(entry.id, course, options, "grader_error", describe_fault(exc))
+        return Staged(entry, None, "fault", result)
+
+
+def grade_one(staged: Staged, course: Course, options: GradeOptions) -> dict:
+    """Grade one staged submission; a grader error is retried once, then kept.
 
     A top-level function, so that a Dask worker can run it.
     """
+    if staged.result is not None:
+        return staged.result
+    result = _grade_guarded(staged, course, options)
+    if result["status"] == "grader_error":  # the grader's own fault: once more, by itself
+        result = _grade_guarded(staged, course, options)
+        result["retried"] = True
+    return result
+
+
+def _grade_guarded(staged: Staged, course: Course, options: GradeOptions) -> dict:
     try:
-        return grade_submission(entry.path, course, options, label=entry.id)
+        return grade_prepared(staged.prepared, course, options, staged.entry.id)
+    except EnvironmentModified:
+        raise
     except Exception as exc:  # one submission's grader fault never stops the batch
-        return error_result(entry.id, course, options, exc)
-
-
-def error_result(
-    submission: str, course: Course, options: GradeOptions, exc: BaseException
-) -> dict:
-    """A canonical ``grader_error`` result for a grading that raised."""
-    exercises = list(options.exercises) or course.exercises()
-    trace = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return {
-        "submission": submission,
-        "score": 0.0,
-        "max_score": float(POINTS_PER_EXERCISE * len(exercises)),
-        "status": "grader_error",
-        "seed": options.seed,
-        "message": f"the grader failed on this submission: {trace}",
-        "exercises": {
-            name: {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0, "tests": []}
-            for name in exercises
-        },
-        "warnings": [],
-        "output": "",
-        "provenance": {
-            "grader_version": grader.__version__,
-            "suite_hash": course.suite_hash(),
-            "python": platform.python_version(),
-            "visibilities": list(options.visibilities),
-            "exercises": exercises,
-        },
-    }
+        return failed_result(staged.entry.id, course, options, "grader_error", describe_fault(exc))
 
 
 def run_key(
@@ -219,8 +246,6 @@ def grade_batch(
     ``force``, a submission whose last result has the same files, test suite, exercises
     and seed is not graded again; nor is one whose result was a grader error kept.
     """
-    from grader.reports import write_reports  # matplotlib is needed only here
-
     started = time.monotonic()
     notify = on_progress or (lambda event: None)
     options = options or GradeOptions()
@@ -241,57 +266,58 @@ def grade_batch(
         threads = max(1, available_cores() // jobs)
         run_options = replace(options, exercises=tuple(exercises), seed=seed, threads=threads)
         suite = course.suite_hash()
-
-        pending: list[tuple[Entry, dict]] = []
-        kept: dict[str, dict] = {}
-        for entry in entries:
-            content = content_hash(entry.path)
-            key = run_key(content, suite, exercises, run_options, seed)
-            old = latest.get(entry.id)
-            if (
-                not force
-                and old
-                and old.get("batch", {}).get("key") == key
-                and old.get("status") != "grader_error"
-            ):
-                kept[entry.id] = old
-            else:
-                pending.append(
-                    (
-                        entry,
-                        {
-                            "entry": entry.path.name,
-                            "content_hash": content,
-                            "suite_hash": suite,
-                            "key": key,
-                            "seed": seed,
-                        },
+        staging_root = _staging_root(out_dir, executor)
+        try:
+            pending: list[tuple[Staged, dict]] = []
+            kept: dict[str, dict] = {}
+            for index, entry in enumerate(entries):
+                staged = stage(entry, staging_root / str(index), course, run_options)
+                key = run_key(staged.content, suite, exercises, run_options, seed)
+                old = latest.get(entry.id)
+                if (
+                    not force
+                    and old
+                    and old.get("batch", {}).get("key") == key
+                    and old.get("status") != "grader_error"
+                ):
+                    kept[entry.id] = old
+                    _discard(staged)
+                else:
+                    meta = {
+                        "entry": printable(entry.path.name),
+                        "content_hash": staged.content,
+                        "suite_hash": suite,
+                        "key": key,
+                        "seed": seed,
+                    }
+                    pending.append((staged, meta))
+            total = len(entries)
+            notify(BatchEvent("plan", done=len(kept), total=total, to_grade=len(pending)))
+            for done, submission in enumerate(kept, start=1):
+                notify(
+                    BatchEvent(
+                        "skipped",
+                        done=done,
+                        total=total,
+                        submission=submission,
+                        result=kept[submission],
                     )
                 )
-        total = len(entries)
-        notify(BatchEvent("plan", done=len(kept), total=total, to_grade=len(pending)))
-        for done, submission in enumerate(kept, start=1):
-            notify(
-                BatchEvent(
-                    "skipped",
-                    done=done,
-                    total=total,
-                    submission=submission,
-                    result=kept[submission],
-                )
+            fresh = _grade_all(
+                pending,
+                course,
+                run_options,
+                jobs,
+                executor,
+                results_path,
+                lambda sid, result, n: notify(
+                    BatchEvent(
+                        "graded", done=len(kept) + n, total=total, submission=sid, result=result
+                    )
+                ),
             )
-
-        fresh = _grade_all(
-            pending,
-            course,
-            run_options,
-            jobs,
-            executor,
-            results_path,
-            lambda sid, result, n: notify(
-                BatchEvent("graded", done=len(kept) + n, total=total, submission=sid, result=result)
-            ),
-        )
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
         reports = write_reports(out_dir)
     current = {entry.id: fresh.get(entry.id) or kept[entry.id] for entry in entries}
     return BatchSummary(
@@ -304,12 +330,29 @@ def grade_batch(
         wall_s=round(time.monotonic() - started, 1),
         ignored=ignored,
         damaged_lines=previous.damaged,
-        reports=reports,
+        reports=reports.written,
+        report_problems=reports.problems,
     )
 
 
+def _staging_root(out_dir: Path, executor: Executor | None) -> Path:
+    """Where submissions are copied for grading: a private temporary folder, or (for a
+    cluster, whose workers must see it) a folder inside ``out_dir``."""
+    if executor is None:
+        return Path(tempfile.mkdtemp(prefix="grade-batch-"))
+    root = out_dir / STAGING_NAME
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir()
+    return root
+
+
+def _discard(staged: Staged) -> None:
+    if staged.prepared is not None:
+        shutil.rmtree(staged.prepared.folder, ignore_errors=True)
+
+
 def _grade_all(
-    pending: list[tuple[Entry, dict]],
+    pending: list[tuple[Staged, dict]],
     course: Course,
     options: GradeOptions,
     jobs: int,
@@ -323,20 +366,24 @@ def _grade_all(
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade")
     fresh: dict[str, dict] = {}
-    futures: dict[Future, tuple[Entry, dict]] = {}
+    futures: dict[Future, tuple[Staged, dict]] = {}
     try:
-        for entry, meta in pending:
-            futures[pool.submit(grade_one, entry, course, options)] = (entry, meta)
+        for staged, meta in pending:
+            futures[pool.submit(grade_one, staged, course, options)] = (staged, meta)
         for future in as_completed(futures):
-            entry, meta = futures[future]
+            staged, meta = futures[future]
+            sid = staged.entry.id
             try:
                 result = future.result()
+            except EnvironmentModified:
+                raise
             except Exception as exc:  # the executor itself failed (a lost Dask worker...)
-                result = error_result(entry.id, course, options, exc)
+                result = failed_result(sid, course, options, "grader_error", describe_fault(exc))
+            _discard(staged)
             result["batch"] = {**meta, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
             append_result(results_path, result)
-            fresh[entry.id] = result
-            finished(entry.id, result, len(fresh))
+            fresh[sid] = result
+            finished(sid, result, len(fresh))
     except BaseException:
         for future in futures:  # interrupted: start nothing more; what is written stays
             future.cancel()

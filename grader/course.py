@@ -104,7 +104,7 @@ class Course:
         if self.solutions_dir.is_dir():
             roots.append(self.solutions_dir)
         for root in roots:
-            for path in sorted(root.rglob("*.py")):
+            for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml")):
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
         return digest.hexdigest()[:16]

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from grader.course import Course
-from grader.grading import GradeOptions, grade_submission
+from grader.grading import GradeOptions, failed_result, grade_submission
 from grader.release import SKIPPED, copy_package, package_pyproject
 from grader.submission import InvalidSubmission, notebook_modules, prepare
 
@@ -184,8 +184,13 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
     started = time.monotonic()
     course = Course(root / "source" / "course")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
-        source, warnings = collect_submission(root / "submission", Path(tmp) / "submission")
-        result = grade_submission(source, course, options, label="submission")
+        try:
+            source, warnings = collect_submission(root / "submission", Path(tmp) / "submission")
+        except InvalidSubmission as exc:
+            result = failed_result("submission", course, options, "invalid_submission", str(exc))
+            source, warnings = None, []
+        if source is not None:
+            result = grade_submission(source, course, options, label="submission")
     result["warnings"] = warnings + result.get("warnings", [])
     results = results_json(result, round(time.monotonic() - started))
     write_results(root, results)

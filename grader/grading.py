@@ -26,13 +26,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import grader
 from grader.course import POINTS_PER_EXERCISE, Course
-from grader.submission import InvalidSubmission, prepare, submission_id
-from grader.worker.isolation import guard_environment, share_with_worker
+from grader.safe_text import submission_id
+from grader.submission import InvalidSubmission, PreparedSubmission, prepare
+from grader.worker.isolation import EnvironmentModified, guard_environment, share_with_worker
 
 SUITE_TIMEOUT_S = 3600
 
@@ -53,34 +55,73 @@ class GradeOptions:
 def grade_submission(
     source: Path, course: Course, options: GradeOptions | None = None, label: str | None = None
 ) -> dict:
-    """Grade ``source`` (folder, zip or notebook) on ``course``'s tests; never raises for it."""
+    """Grade ``source`` (folder, zip or notebook) on ``course``'s tests; never raises for it.
+
+    A submission that cannot be read is ``invalid_submission``; anything else that goes
+    wrong on the grader's side is ``grader_error`` with the reason, except
+    ``EnvironmentModified``, which must stop a batch.
+    """
     options = options or GradeOptions()
-    seed = options.seed if options.seed is not None else secrets.randbelow(2**31)
-    exercises = list(options.exercises) or course.exercises()
-    result = _empty_result(label or submission_id(source), seed, course, exercises, options)
+    label = label or submission_id(source.name)
     scratch = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         try:
             prepared = prepare(source, scratch / "submission")
         except InvalidSubmission as exc:
-            result.update(status="invalid_submission", message=str(exc))
-            return _finish(result)
-        result["warnings"] = prepared.warnings
-        share_with_worker(prepared.folder)  # whatever the umask
-        with guard_environment():  # raises EnvironmentModified: the batch must stop
-            run = _run_tests(prepared.folder, course, exercises, seed, options, scratch)
-        if run.get("error"):
-            result.update(status="grader_error", message=run["error"])
-            return _finish(result)
-        _fill_result(result, run, exercises)
-        return _finish(result)
+            return failed_result(label, course, options, "invalid_submission", str(exc))
+        return grade_prepared(prepared, course, options, label)
+    except EnvironmentModified:
+        raise
+    except Exception as exc:  # the boundary of one submission: a reason, never a crash
+        return failed_result(label, course, options, "grader_error", describe_fault(exc))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _empty_result(
+def grade_prepared(
+    prepared: PreparedSubmission, course: Course, options: GradeOptions, label: str
+) -> dict:
+    """Grade a submission already copied by ``prepare`` (its folder is graded as it is)."""
+    seed = _seed(options)
+    exercises = list(options.exercises) or course.exercises()
+    result = new_result(label, seed, course, exercises, options)
+    result["warnings"] = list(prepared.warnings)
+    share_with_worker(prepared.folder)  # whatever the umask
+    with tempfile.TemporaryDirectory(prefix="grade-run-") as scratch:
+        with guard_environment():  # raises EnvironmentModified: the batch must stop
+            run = _run_tests(prepared.folder, course, exercises, seed, options, Path(scratch))
+    if run.get("error"):
+        result.update(status="grader_error", message=run["error"])
+        return _finish(result)
+    _fill_result(result, run, exercises)
+    return _finish(result)
+
+
+def failed_result(
+    label: str, course: Course, options: GradeOptions, status: str, message: str
+) -> dict:
+    """The result of a submission that was not graded: zero, with its status and reason."""
+    result = new_result(
+        label, _seed(options), course, list(options.exercises) or course.exercises(), options
+    )
+    result.update(status=status, message=message)
+    return _finish(result)
+
+
+def describe_fault(exc: BaseException) -> str:
+    """One line on a grader-side exception, for a ``grader_error`` result."""
+    trace = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return f"the grader failed on this submission: {trace}"
+
+
+def _seed(options: GradeOptions) -> int:
+    return options.seed if options.seed is not None else secrets.randbelow(2**31)
+
+
+def new_result(
     label: str, seed: int, course: Course, exercises: list[str], options: GradeOptions
 ) -> dict:
+    """A result with every exercise at zero and status ``graded``: the one constructor."""
     return {
         "submission": label,
         "score": 0.0,

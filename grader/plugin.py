@@ -26,6 +26,7 @@ import pytest
 
 from grader.course import find_course_root
 from grader.remote import Submission
+from grader.returns import ReturnSpec, load_returns
 from grader.worker.client import (
     GraderError,
     StudentError,
@@ -36,6 +37,16 @@ from grader.worker.client import (
 from grader.worker.launch import GiB, LaunchSpec, Limits
 
 MESSAGE_LIMIT = 1500
+
+# The run's state, on pytest's stash (as pytest-timeout keeps its own).
+SEED = pytest.StashKey[int]()  # the run's seed: every hidden input derives from it
+RECORDS = pytest.StashKey[list[dict]]()  # one verdict per test, in the order they ran
+VERSIONS = pytest.StashKey[dict]()  # the worker's Python, NumPy, TensorFlow versions
+OUTPUT = pytest.StashKey[str]()  # the tail of what the student's code printed
+TIMINGS = pytest.StashKey[dict]()  # the worker's start-up and call times
+RETURNS = pytest.StashKey[dict[str, ReturnSpec]]()  # "module.function" → its return type
+PRELOAD_TF = pytest.StashKey[bool]()  # whether workers import TensorFlow before the student
+SETUP_S = pytest.StashKey[float]()  # per item: its fixtures' time, added to its duration
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -67,9 +78,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "of numpy_only tests alone starts its workers without the TF preload",
     )
     seed = config.getoption("grade_seed")
-    config._grade_seed = seed if seed is not None else secrets.randbelow(2**31)
-    config._grade_records = []
-    config._grade_versions = {}
+    config.stash[SEED] = seed if seed is not None else secrets.randbelow(2**31)
+    config.stash[RECORDS] = []
+    config.stash[VERSIONS] = {}
+    config.stash[OUTPUT] = ""
+    config.stash[TIMINGS] = {}
+    config.stash[RETURNS] = load_returns(_course_root(config) / "tests" / "exercises")
 
 
 # -- fixtures -------------------------------------------------------------------------
@@ -82,21 +96,21 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # needs it (a course run holds TF exercises, so students' full runs still preload it).
     config, items = session.config, session.items
     numpy_only = bool(items) and all(item.get_closest_marker("numpy_only") for item in items)
-    config._grade_preload_tf = not (numpy_only or config.getoption("no_preload_tf"))
+    config.stash[PRELOAD_TF] = not (numpy_only or config.getoption("no_preload_tf"))
 
 
 def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submission:
     limits = Limits(memory_bytes=int(config.getoption("worker_memory_gb") * GiB))
-    preload_tf = getattr(config, "_grade_preload_tf", not config.getoption("no_preload_tf"))
+    preload_tf = config.stash.get(PRELOAD_TF, not config.getoption("no_preload_tf"))
     spec = LaunchSpec(
         submission_dir=folder,
         work_dir=Path(tempfile.gettempdir()),
-        seed=config._grade_seed,
+        seed=config.stash[SEED],
         threads=config.getoption("worker_threads"),
         preload_tf=preload_tf,
         limits=limits,
     )
-    return Submission(Worker(spec), label)
+    return Submission(Worker(spec), label, config.stash[RETURNS])
 
 
 @pytest.fixture(scope="session")
@@ -106,10 +120,10 @@ def student(request: pytest.FixtureRequest):
     target = config.getoption("target") or _course_root(config) / "solutions"
     submission = _start_submission(config, Path(target).resolve(), "student")
     yield submission
-    config._grade_versions.update(submission.worker.versions)
+    config.stash[VERSIONS].update(submission.worker.versions)
     submission.close()
-    config._grade_output = submission.worker.output_tail()
-    config._grade_timings = submission.worker.timings
+    config.stash[OUTPUT] = submission.worker.output_tail()
+    config.stash[TIMINGS] = submission.worker.timings
 
 
 @pytest.fixture(scope="session")
@@ -141,13 +155,13 @@ def reference(request: pytest.FixtureRequest):
 @pytest.fixture(scope="session")
 def run_seed(request: pytest.FixtureRequest) -> int:
     """This run's seed (recorded in the result; ``--seed`` reproduces the run)."""
-    return request.config._grade_seed
+    return request.config.stash[SEED]
 
 
 @pytest.fixture
 def seed(request: pytest.FixtureRequest) -> int:
     """A seed for this test, derived from the run's seed and the test's name."""
-    digest = hashlib.sha256(f"{request.config._grade_seed}:{request.node.nodeid}".encode())
+    digest = hashlib.sha256(f"{request.config.stash[SEED]}:{request.node.nodeid}".encode())
     return int.from_bytes(digest.digest()[:4], "big")
 
 
@@ -183,48 +197,56 @@ def _clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 20] + " [...truncated]"
 
 
-def verdict(excinfo, hidden: bool) -> tuple[str, str]:
-    """(outcome, message) for a test that raised ``excinfo``; hides hidden details."""
+# What a test raises when it uses a value the student's code returned and the value is
+# not what the contract says (unpacking a tuple that is not one, indexing past its end).
+# The reference passes every test (``grade check``), so these are the student's errors.
+STUDENT_VALUE_ERRORS = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError)
+
+
+def verdict(excinfo, hidden: bool) -> tuple[str, str, bool]:
+    """(outcome, message, grader_fault) for a test that raised; hides hidden details."""
     exc = excinfo.value
     if isinstance(exc, WorkerTimeout):
-        return "timeout", str(exc)
+        return "timeout", str(exc), False
     if isinstance(exc, StudentError):
         trace = exc.traceback.strip().splitlines()[-6:]
-        return "error", _clip(
-            f"your code raised {exc}" + ("\n" + "\n".join(trace) if trace and not hidden else "")
-        )
+        shown = "\n" + "\n".join(trace) if trace and not hidden else ""
+        return "error", _clip(f"your code raised {exc}{shown}"), False
     if isinstance(exc, SubmissionFault):
-        return "error", _clip(str(exc))
+        return "error", _clip(str(exc)), False
     if isinstance(exc, AssertionError):
         text = str(exc)
         if hidden:  # keep the author's message, drop pytest's "assert left == right"
             text = "" if text.startswith("assert ") else text.split("\nassert ")[0]
-            return "failed", _clip(text or "a hidden check failed")
-        return "failed", _clip(text or "assertion failed")
+            return "failed", _clip(text or "a hidden check failed"), False
+        return "failed", _clip(text or "assertion failed"), False
     if excinfo.typename == "Failed":
         text = str(exc)
         if text.startswith("Timeout"):
-            return "timeout", "the test ran past the grader's own time limit"
-        return "failed", _clip(text)
-    return "error", _clip(f"grader error ({excinfo.typename}): {exc}")
+            return "timeout", "the test ran past the grader's own time limit", False
+        return "failed", _clip(text), False
+    if isinstance(exc, STUDENT_VALUE_ERRORS) and not isinstance(exc, GraderError):
+        detail = f"{excinfo.typename}" if hidden else f"{excinfo.typename}: {exc}"
+        return "error", _clip(f"the test could not use what your code returned ({detail})"), False
+    return "error", _clip(f"grader error ({excinfo.typename}): {exc}"), True
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if call.when == "setup":  # fixture time (a worker's start, a model's training) counts
-        item._grade_setup_s = call.duration
+        item.stash[SETUP_S] = call.duration
     if call.when == "call" or (call.when == "setup" and not report.passed):
         exercise, visibility = test_identity(item)
         max_points = _points(item)
         if report.passed:
-            outcome, message = "passed", ""
+            outcome, message, grader_fault = "passed", "", False
         elif report.skipped:
             outcome, message = "error", "skipped: " + _clip(str(call.excinfo.value))
+            grader_fault = False
         else:
-            outcome, message = verdict(call.excinfo, visibility == "hidden")
-        grader_fault = outcome == "error" and message.startswith("grader error")
-        item.config._grade_records.append(
+            outcome, message, grader_fault = verdict(call.excinfo, visibility == "hidden")
+        item.config.stash[RECORDS].append(
             {
                 "nodeid": item.nodeid,
                 "exercise": exercise,
@@ -235,8 +257,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 "max_points": max_points,
                 "message": message,
                 "duration_s": round(
-                    call.duration
-                    + (getattr(item, "_grade_setup_s", 0.0) if call.when == "call" else 0.0),
+                    call.duration + (item.stash.get(SETUP_S, 0.0) if call.when == "call" else 0.0),
                     3,
                 ),
                 "grader_fault": grader_fault,
@@ -263,11 +284,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             }
         )
     data = {
-        "seed": config._grade_seed,
-        "versions": config._grade_versions,
-        "output": getattr(config, "_grade_output", ""),
-        "timings": getattr(config, "_grade_timings", {}),
-        "records": config._grade_records,
+        "seed": config.stash[SEED],
+        "versions": config.stash[VERSIONS],
+        "output": config.stash[OUTPUT],
+        "timings": config.stash[TIMINGS],
+        "records": config.stash[RECORDS],
         "collected": collected,
         "finished": time.time(),
     }

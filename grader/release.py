@@ -30,6 +30,7 @@ import nbformat
 import grader
 from grader.course import Course
 from grader.notebooks import exercise_notebook
+from grader.returns import RETURNS_FILE
 
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # Paths no release may hold, whatever put them there.
@@ -151,8 +152,9 @@ def _write_bundle(course: Course, exercises: list[str], dest: Path) -> None:
             shutil.copyfile(path, dest / "exercises" / path.name)
     tests = dest / "tests" / "exercises"
     (tests / "public").mkdir(parents=True)
-    for name in ("pytest.ini", "conftest.py"):
-        shutil.copyfile(course.tests_dir / name, tests / name)
+    for name in ("pytest.ini", "conftest.py", RETURNS_FILE):
+        if (course.tests_dir / name).is_file():
+            shutil.copyfile(course.tests_dir / name, tests / name)
     public = course.tests_dir / "public"
     for path in sorted(public.iterdir()):
         is_test = path.name.startswith("test_") and path.suffix == ".py"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.protocol import Handle, Ref
+from grader.returns import ReturnSpec, check_return
 from grader.worker.client import Worker
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -35,12 +36,18 @@ class RemoteFunction:
     """A function that lives in the worker."""
 
     def __init__(
-        self, worker: Worker, target: dict, timeout: float = DEFAULT_TIMEOUT_S, keep: bool = False
+        self,
+        worker: Worker,
+        target: dict,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        keep: bool = False,
+        returns: ReturnSpec | None = None,
     ):
         self._worker = worker
         self._target = target
         self._timeout = timeout
         self._keep = keep
+        self._returns = returns
 
     def options(self, *, timeout: float | None = None, keep: bool | None = None) -> RemoteFunction:
         """The same function with another deadline, or keeping its result in the worker."""
@@ -49,6 +56,7 @@ class RemoteFunction:
             self._target,
             self._timeout if timeout is None else timeout,
             self._keep if keep is None else keep,
+            self._returns,
         )
 
     def __repr__(self) -> str:
@@ -63,6 +71,8 @@ class RemoteFunction:
             timeout=self._timeout,
             keep=self._keep,
         )
+        if self._returns is not None:
+            check_return(repr(self), self._returns, value, kept=self._keep)
         if isinstance(value, Handle):
             return RemoteObject(self._worker, value)
         return value
@@ -97,14 +107,18 @@ class RemoteObject:
 class RemoteModule:
     """A module of the submission, imported in the worker on first use."""
 
-    def __init__(self, worker: Worker, name: str):
+    def __init__(self, worker: Worker, name: str, returns: dict[str, ReturnSpec] | None = None):
         self._worker = worker
         self._name = name
+        self._returns = returns or {}
 
     def __getattr__(self, attr: str) -> RemoteFunction:
         if attr.startswith("_"):
             raise AttributeError(attr)
-        return RemoteFunction(self._worker, {"module": self._name, "attr": attr})
+        target = {"module": self._name, "attr": attr}
+        return RemoteFunction(
+            self._worker, target, returns=self._returns.get(f"{self._name}.{attr}")
+        )
 
     def __repr__(self) -> str:
         return self._name
@@ -117,12 +131,13 @@ class RemoteModule:
 class Submission:
     """One submission (student's, reference or stubs) behind one worker."""
 
-    def __init__(self, worker: Worker, label: str):
+    def __init__(self, worker: Worker, label: str, returns: dict[str, ReturnSpec] | None = None):
         self.worker = worker
         self.label = label
+        self.returns = returns or {}  # "module.function" → its declared return type
 
     def module(self, name: str) -> RemoteModule:
-        return RemoteModule(self.worker, name)
+        return RemoteModule(self.worker, name, self.returns)
 
     def __getattr__(self, name: str) -> RemoteModule:
         if name.startswith("_"):

@@ -14,7 +14,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from html import escape
 
-from grader.reports import exercise_names, fmt, safe_name
+from grader.results import exercise_names, fmt
+from grader.safe_text import file_stem
 
 # Messages of grader.worker.client when a worker died rather than failed a check.
 CRASH_MARKERS = (
@@ -239,9 +240,8 @@ def _trouble_table(results: list[dict]) -> str:
 def _submissions_table(results: list[dict], names: list[str]) -> str:
     rows = []
     for result in results:
-        link = (
-            f"<a href='feedback/{escape(safe_name(result))}.md'>{escape(result['submission'])}</a>"
-        )
+        sid = result["submission"]
+        link = f"<a href='feedback/{escape(file_stem(sid))}.md'>{escape(sid)}</a>"
         cells = [_td(link, raw=True), _td(result["status"])]
         for name in names:
             data = result["exercises"].get(name)

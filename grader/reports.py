@@ -13,10 +13,14 @@ import csv
 import io
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from grader.course import in_chapter_order
-from grader.results import RESULTS_NAME, ResultsFile, read_results
+from grader import exports, report_html
+from grader.results import RESULTS_NAME, ResultsFile, exercise_names, fmt, read_results
+from grader.safe_text import file_stem, markdown_text, spreadsheet_cell
 
 
 class ReportError(Exception):
@@ -35,56 +39,60 @@ def load_results(out_dir: Path) -> tuple[list[dict], ResultsFile]:
     return [latest[key] for key in sorted(latest)], results
 
 
-def write_reports(out_dir: Path) -> list[Path]:
-    """Rebuild every report of ``out_dir`` from its results file; the paths written."""
-    from grader import exports, report_html
+@dataclass
+class WrittenReports:
+    """What ``write_reports`` wrote, and why any file could not be written."""
 
+    written: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def write_reports(out_dir: Path) -> WrittenReports:
+    """Rebuild every report of ``out_dir`` from its results file.
+
+    Each file is its own boundary: one submission's feedback that cannot be written (or
+    rendered) is a problem listed, never a reason to lose the others.
+    """
     out_dir = Path(out_dir)
     results, source = load_results(out_dir)
-    written = [write_atomic(out_dir / "gradebook.csv", gradebook_csv(results))]
+    reports = WrittenReports()
+    files: list[tuple[Path, Callable[[], str]]] = [
+        (out_dir / "gradebook.csv", lambda: gradebook_csv(results)),
+        (
+            out_dir / "report.html",
+            lambda: report_html.render(results, damaged_lines=source.damaged),
+        ),
+        (out_dir / "junit.xml", lambda: exports.junit_xml(results)),
+    ]
     for result in results:
-        written.append(
-            write_atomic(
-                out_dir / "feedback" / f"{safe_name(result)}.md", feedback_markdown(result)
+        stem = safe_name(result)
+        files.append((out_dir / "feedback" / f"{stem}.md", partial(feedback_markdown, result)))
+        files.append(
+            (
+                out_dir / "gradescope" / stem / "results.json",
+                partial(exports.gradescope_json, result),
             )
         )
-    written.append(
-        write_atomic(
-            out_dir / "report.html", report_html.render(results, damaged_lines=source.damaged)
-        )
-    )
-    for result in results:
-        written.append(
-            write_atomic(
-                out_dir / "gradescope" / safe_name(result) / "results.json",
-                exports.gradescope_json(result),
-            )
-        )
-    written.append(write_atomic(out_dir / "junit.xml", exports.junit_xml(results)))
-    return written
+    for path, render in files:
+        try:
+            reports.written.append(write_atomic(path, render()))
+        except Exception as exc:  # one report's fault never costs the others
+            where = path.relative_to(out_dir)
+            reports.problems.append(f"{where}: {type(exc).__name__}: {exc}")
+    return reports
 
 
 def write_atomic(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     os.replace(tmp, path)
     return path
 
 
 def safe_name(result: dict) -> str:
-    """A file name for a submission id (ids come from file names, but the file is data)."""
-    name = re.sub(r"[^\w.@+-]", "_", result["submission"]).lstrip(".")
-    return name or "_"
-
-
-def exercise_names(results: list[dict]) -> list[str]:
-    """Every exercise of the results, in the chapter's order."""
-    return in_chapter_order(name for result in results for name in result.get("exercises", {}))
-
-
-def fmt(points: float) -> str:
-    return f"{points:g}"
+    """The file name of a submission's reports."""
+    return file_stem(result["submission"])
 
 
 # -- gradebook -------------------------------------------------------------------------
@@ -98,7 +106,7 @@ def gradebook_csv(results: list[dict]) -> str:
         exercises = result.get("exercises", {})
         writer.writerow(
             [
-                result["submission"],
+                spreadsheet_cell(result["submission"]),
                 result["status"],
                 *(fmt(exercises[n]["score"]) if n in exercises else "" for n in names),
                 fmt(result["score"]),
@@ -120,7 +128,7 @@ GRADER_ERROR_LINE = (
 def feedback_markdown(result: dict) -> str:
     """The student's feedback: public tests in full, hidden tests by name and points only."""
     lines = [
-        f"# Feedback for {result['submission']}",
+        f"# Feedback for {markdown_text(result['submission'])}",
         "",
         f"**Total: {fmt(result['score'])} / {fmt(result['max_score'])}**",
         "",

@@ -15,6 +15,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.course import in_chapter_order
+from grader.safe_text import clean_strings
+
 RESULTS_NAME = "results.jsonl"
 
 
@@ -63,8 +66,9 @@ def end_torn_line(path: Path) -> None:
 
 
 def append_result(path: Path, record: dict) -> None:
-    """Append ``record`` as one JSON line, durable when this returns."""
-    line = json.dumps(record, separators=(",", ":")).encode() + b"\n"
+    """Append ``record`` as one JSON line of valid UTF-8, durable when this returns."""
+    text = json.dumps(clean_strings(record), separators=(",", ":"), ensure_ascii=False)
+    line = text.encode("utf-8") + b"\n"
     _append_bytes(path, line)
 
 
@@ -94,3 +98,12 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def exercise_names(results: list[dict]) -> list[str]:
+    """Every exercise of the results, in the chapter's order."""
+    return in_chapter_order(name for result in results for name in result.get("exercises", {}))
+
+
+def fmt(points: float) -> str:
+    return f"{points:g}"

@@ -12,15 +12,21 @@ the caller grades it as zero with that reason.
 from __future__ import annotations
 
 import importlib.metadata
+import io
+import os
 import re
 import shutil
 import stat
 import sys
+import tokenize
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import nbformat
+
 from grader.course import EXERCISE_ORDER
+from grader.safe_text import printable
 
 KEPT_SUFFIXES = {".py", ".txt", ".csv", ".json", ".npy", ".npz"}
 DROPPED_NAMES = {
@@ -50,46 +56,61 @@ class PreparedSubmission:
     warnings: list[str] = field(default_factory=list)
 
 
-def submission_id(source: Path) -> str:
-    """A submission's id: its name without extension."""
-    if source.suffix in (".zip", ".ipynb"):
-        return source.name[: -len(source.suffix)]
-    return source.name
-
-
 def prepare(source: Path, dest: Path) -> PreparedSubmission:
-    """Copy ``source`` (folder, zip or notebook) into the empty folder ``dest``."""
+    """Copy ``source`` (folder, zip or notebook) into the empty folder ``dest``.
+
+    Reading the submission can fail in any way a file system allows (a FIFO named
+    ``x.zip``, an unreadable folder, a name too long to copy): each is a reason, never a
+    crash. Only regular files are copied; nothing is opened that could block.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    if source.is_symlink():
-        raise InvalidSubmission("the submission is a symbolic link")
-    if source.is_dir():
-        return _copy_folder(_module_root(source), dest, [])
-    if source.suffix == ".zip":
-        staging = dest.parent / (dest.name + "-unzipped")
-        extract_zip(source, staging)
-        try:
-            return _copy_folder(_module_root(staging), dest, [])
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    if source.suffix == ".ipynb":
+    try:
+        kind = os.lstat(source).st_mode
+    except OSError as exc:
+        raise InvalidSubmission(f"the submission cannot be read ({_why(exc)})") from None
+    try:
+        if stat.S_ISLNK(kind):
+            raise InvalidSubmission("the submission is a symbolic link")
+        if stat.S_ISDIR(kind):
+            return _copy_folder(_module_root(source), dest, [])
+        if source.suffix not in (".zip", ".ipynb"):
+            raise InvalidSubmission(f"{_shown(source.name)} is not a folder, a .zip or an .ipynb")
+        if not stat.S_ISREG(kind):
+            raise InvalidSubmission(f"{_shown(source.name)} is not a regular file")
+        if source.suffix == ".zip":
+            staging = dest.parent / (dest.name + "-unzipped")
+            warnings = extract_zip(source, staging)
+            try:
+                return _copy_folder(_module_root(staging), dest, warnings)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         return _from_notebook(source, dest)
-    if not source.exists():
-        raise InvalidSubmission(f"{source} does not exist")
-    raise InvalidSubmission(f"{source.name} is not a folder, a .zip or an .ipynb")
+    except OSError as exc:  # the tree changed under us, or a folder cannot be listed
+        raise InvalidSubmission(f"the submission cannot be read ({_why(exc)})") from None
+
+
+def _why(exc: OSError) -> str:
+    where = f": {_shown(os.fsdecode(exc.filename))}" if exc.filename else ""
+    return f"{exc.strerror or type(exc).__name__}{where}"
+
+
+def _shown(text: str) -> str:
+    return printable(text)
 
 
 def _module_root(folder: Path) -> Path:
     """Where the modules are: the top, ``exercises/``, or the single folder a zip held."""
 
     def has_modules(path: Path) -> bool:
-        return any((path / f"{name}.py").is_file() for name in EXERCISE_ORDER) or any(
-            p.suffix == ".py" for p in path.iterdir() if p.is_file()
-        )
+        return any(p.suffix == ".py" and p.is_file() for p in path.iterdir())
 
-    if (folder / "exercises").is_dir() and not any(
-        (folder / f"{n}.py").is_file() for n in EXERCISE_ORDER
+    exercises = folder / "exercises"
+    if (
+        exercises.is_dir()
+        and not exercises.is_symlink()
+        and not any((folder / f"{n}.py").is_file() for n in EXERCISE_ORDER)
     ):
-        return folder / "exercises"
+        return exercises
     entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
     if (
         len(entries) == 1
@@ -110,17 +131,56 @@ def _shadowed_names() -> set[str]:
     return names - set(EXERCISE_ORDER)
 
 
+def _walk_regular_files(root: Path, warnings: list[str]) -> list[tuple[Path, int]]:
+    """Every regular file below ``root`` (path, size), sorted; never follows a link,
+    never opens anything; what cannot be read is a warning."""
+    found = []
+
+    def unreadable(exc: OSError) -> None:
+        warnings.append(f"skipped {_shown(_relative(exc.filename, root))}: {exc.strerror}")
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if d not in DROPPED_NAMES and not d.startswith("."))
+        for name in files:
+            path = Path(folder) / name
+            try:
+                info = os.lstat(path)
+            except OSError as exc:
+                unreadable(exc)
+                continue
+            relative = path.relative_to(root)
+            if stat.S_ISLNK(info.st_mode):
+                warnings.append(f"refused {_shown(str(relative))}: symbolic links are not accepted")
+            elif stat.S_ISREG(info.st_mode):
+                found.append((path, info.st_size))
+            elif path.suffix in KEPT_SUFFIXES:
+                warnings.append(f"skipped {_shown(str(relative))}: not a regular file")
+    return sorted(found)
+
+
+def _relative(filename, root: Path) -> str:
+    text = os.fsdecode(filename) if filename else "?"
+    try:
+        return str(Path(text).relative_to(root))
+    except ValueError:
+        return text
+
+
 def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmission:
     shadowed = _shadowed_names()
     total, count = 0, 0
-    for path in sorted(root.rglob("*")):
+    for path, size in _walk_regular_files(root, warnings):
         relative = path.relative_to(root)
         if any(part in DROPPED_NAMES or part.startswith(".") for part in relative.parts):
             continue
-        if path.is_symlink():
-            warnings.append(f"refused {relative}: symbolic links are not accepted")
+        if path.suffix not in KEPT_SUFFIXES:
             continue
-        if path.is_dir() or path.suffix not in KEPT_SUFFIXES:
+        shown = _shown(str(relative))
+        if shown != str(relative):
+            warnings.append(
+                f"skipped {shown}: its name holds bytes that are not UTF-8 text, "
+                "or control characters"
+            )
             continue
         top = relative.parts[0].removesuffix(".py")
         if top in shadowed:
@@ -129,7 +189,7 @@ def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmiss
                 "standard library or an installed package; rename it"
             )
             continue
-        total += path.stat().st_size
+        total += size
         count += 1
         if total > MAX_TOTAL_BYTES or count > MAX_FILES:
             raise InvalidSubmission(
@@ -137,29 +197,71 @@ def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmiss
                 f"{MAX_TOTAL_BYTES // 2**20} MB of source and data)"
             )
         target = dest / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _copy_regular_file(path, target)
+        except OSError as exc:
+            warnings.append(f"skipped {shown}: {exc.strerror or exc}")
+            continue
+        if path.suffix == ".py" and (problem := _source_problem(target.read_bytes())):
+            warnings.append(f"{shown}: {problem}")
     return PreparedSubmission(dest, warnings)
 
 
-def extract_zip(source: Path, dest: Path) -> None:
-    """Extract a zip safely: no absolute paths, no ``..``, no links, bounded size."""
+def _copy_regular_file(source: Path, target: Path) -> None:
+    """Copy a file that was a regular file when listed, without blocking if it is now a
+    FIFO (O_NONBLOCK) and only if it is still a regular file once open."""
+    fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file")
+        with open(fd, "rb", closefd=False) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out, length=1024 * 1024)
+    finally:
+        os.close(fd)
+
+
+def _source_problem(data: bytes) -> str | None:
+    """Why Python will not import this source, when the reason is its bytes."""
+    if b"\x00" in data:
+        return "holds NUL bytes: Python will not import it; save it as plain text (UTF-8)"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return (
+            "is not valid UTF-8 and declares no encoding that fits: Python will not "
+            "import it; save it as UTF-8"
+        )
+    return None
+
+
+def extract_zip(source: Path, dest: Path) -> list[str]:
+    """Extract a zip safely: no absolute paths, no ``..``, no links, bounded size.
+
+    Returns warnings for members that could not be written (a name too long, a file
+    where a folder should be); a zip that cannot be read at all is invalid.
+    """
     try:
         archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidSubmission(f"{source.name} is not a readable zip file ({exc})") from None
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
+        raise InvalidSubmission(
+            f"{_shown(source.name)} is not a readable zip file ({_shown(str(exc))})"
+        ) from None
+    warnings: list[str] = []
     with archive:
         members = archive.infolist()
         if len(members) > MAX_FILES * 4:
             raise InvalidSubmission(f"the zip holds too many files ({len(members)})")
         total = 0
         for member in members:
+            shown = _shown(member.filename)
             name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts or re.match(r"^[A-Za-z]:", str(name)):
-                raise InvalidSubmission(f"the zip holds an unsafe path: {member.filename!r}")
+                raise InvalidSubmission(f"the zip holds an unsafe path: {shown!r}")
             mode = member.external_attr >> 16
             if stat.S_ISLNK(mode):
-                raise InvalidSubmission(f"the zip holds a symbolic link: {member.filename!r}")
+                raise InvalidSubmission(f"the zip holds a symbolic link: {shown!r}")
             total += member.file_size
             if total > MAX_TOTAL_BYTES * 2:
                 raise InvalidSubmission(
@@ -170,31 +272,39 @@ def extract_zip(source: Path, dest: Path) -> None:
                 and member.file_size / member.compress_size > MAX_ZIP_RATIO
                 and member.file_size > 1024 * 1024
             ):
-                raise InvalidSubmission(f"the zip looks like a zip bomb ({member.filename!r})")
+                raise InvalidSubmission(f"the zip looks like a zip bomb ({shown!r})")
         dest.mkdir(parents=True, exist_ok=True)
         for member in members:
             if member.is_dir():
                 continue
             target = dest / PurePosixPath(member.filename.replace("\\", "/"))
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out, length=1024 * 1024)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                raise InvalidSubmission(f"the zip is damaged ({exc})") from None
+            except OSError as exc:  # a name too long, a file where a folder should be
+                warnings.append(
+                    f"skipped {_shown(member.filename)!r} of the zip: {exc.strerror or exc}"
+                )
+            except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+                raise InvalidSubmission(f"the zip is damaged ({_shown(str(exc))})") from None
+    return warnings
 
 
 def notebook_modules(source: Path) -> dict[str, str]:
     """Module name → source, from a notebook's code cells (never executed)."""
-    import nbformat
-
     try:
         notebook = nbformat.read(source, as_version=4)
+        cells = list(notebook.cells)
     except Exception as exc:  # nbformat raises many types for a broken file
-        raise InvalidSubmission(f"{source.name} is not a readable notebook ({exc})") from None
+        raise InvalidSubmission(
+            f"{_shown(source.name)} is not a readable notebook ({_shown(str(exc))[:300]})"
+        ) from None
     shared: list[str] = []
     tagged: dict[str, list[str]] = {}
-    for cell in notebook.cells:
+    for cell in cells:
+        if not isinstance(cell, dict):
+            continue
         if cell.get("cell_type") != "code":
             continue
         lines = _strip_magics(str(cell.get("source", "")))
@@ -206,7 +316,7 @@ def notebook_modules(source: Path) -> dict[str, str]:
             shared.append("\n".join(lines))
     if not tagged:
         raise InvalidSubmission(
-            f"{source.name} has no cell tagged '# exercise: NAME' (NAME one of "
+            f"{_shown(source.name)} has no cell tagged '# exercise: NAME' (NAME one of "
             f"{', '.join(EXERCISE_ORDER)})"
         )
     return {name: "\n\n".join(shared + cells) + "\n" for name, cells in tagged.items()}
@@ -227,5 +337,7 @@ def _from_notebook(source: Path, dest: Path) -> PreparedSubmission:
         if name in shadowed:
             warnings.append(f"refused cells tagged {name!r}: the name would shadow a module")
             continue
-        (dest / f"{name}.py").write_text(code)
+        # A notebook's JSON may hold lone surrogates, which UTF-8 cannot: keep them as
+        # escapes, and let Python say whether the module imports.
+        (dest / f"{name}.py").write_text(code, encoding="utf-8", errors="backslashreplace")
     return PreparedSubmission(dest, warnings)

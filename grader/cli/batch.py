@@ -34,6 +34,7 @@ from grader.batch import (
 from grader.cli import EXIT_ERROR, EXIT_FULL, _course, course_option, main
 from grader.grading import GradeOptions
 from grader.reports import ReportError, write_reports
+from grader.worker.isolation import EnvironmentModified
 
 EXIT_INTERRUPTED = 130
 
@@ -106,7 +107,15 @@ def batch_command(
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
     except ReportError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        console.print(f"[red]error:[/] {escape(str(exc))}")
+        sys.exit(EXIT_ERROR)
+    except EnvironmentModified as exc:
+        console.print(f"[red]stopped:[/] {escape(str(exc))}")
+        console.print(f"The results written so far are in {out_dir / 'results.jsonl'}.")
+        sys.exit(EXIT_ERROR)
+    except OSError as exc:  # the output folder itself failed (a full disk...)
+        console.print(f"[red]error:[/] cannot write in {out_dir}: {escape(str(exc))}")
+        console.print(f"The results written so far are in {out_dir / 'results.jsonl'}.")
         sys.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         console.print(
@@ -115,7 +124,8 @@ def batch_command(
         )
         sys.exit(EXIT_INTERRUPTED)
     _print_summary(console, summary)
-    sys.exit(EXIT_ERROR if summary.count("grader_error") else EXIT_FULL)
+    failed = summary.count("grader_error") or summary.report_problems
+    sys.exit(EXIT_ERROR if failed else EXIT_FULL)
 
 
 @main.command("report")
@@ -123,12 +133,17 @@ def batch_command(
 def report_command(out_dir) -> None:
     """Rebuild the reports of OUT_DIR from its results.jsonl."""
     try:
-        written = write_reports(out_dir)
+        reports = write_reports(out_dir)
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
         raise click.UsageError(f"cannot write the reports in {out_dir}: {exc}") from None
-    click.echo(f"wrote {len(written)} files in {out_dir} (report: {out_dir / 'report.html'})")
+    click.echo(
+        f"wrote {len(reports.written)} files in {out_dir} (report: {out_dir / 'report.html'})"
+    )
+    for problem in reports.problems:
+        click.echo(f"could not write {problem}", err=True)
+    sys.exit(EXIT_ERROR if reports.problems else EXIT_FULL)
 
 
 @contextlib.contextmanager
@@ -217,10 +232,13 @@ def _print_summary(console: Console, summary: BatchSummary) -> None:
             f"  [yellow]{summary.damaged_lines} damaged line(s)[/] of results.jsonl "
             "ignored (a batch killed while writing)"
         )
+    for problem in summary.report_problems:
+        console.print(f"  [red]report not written[/]: {escape(problem)}", highlight=False)
     if summary.count("grader_error"):
         console.print(
-            "  [red]some submissions hit a grader error[/]: run the same command "
-            "again to retry them"
+            "  [red]some submissions hit a grader error[/] (a fault of the grader, not of the "
+            "student, already retried once): see report.html; run the same command again "
+            "to retry them"
         )
     console.print(
         f"  reports: {summary.out_dir / 'report.html'}, "

@@ -1,7 +1,7 @@
 """`grade batch`: every output, resume, kill-and-resume, bad input, Dask (a tiny course).
 
-The course is built here, in a temporary folder: one exercise, `adder`, with a public
-test and two hidden tests, graded without TensorFlow in a few seconds per submission.
+The course (`tiny_course`) is built in a temporary folder: one exercise, `adder`, graded
+without TensorFlow in a few seconds per submission.
 """
 
 import json
@@ -10,116 +10,27 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
-import nbformat
 import pytest
+from tiny_course import (
+    HIDDEN_SECRET,
+    OPTIONS,
+    PERFECT,
+    WRONG_MUL,
+    folder_submission,
+    make_class,
+    make_course,
+    zip_submission,
+)
 
 from grader import batch as batch_module
 from grader.batch import BatchError, dask_executor, grade_batch
 from grader.course import Course
 from grader.gradescope import validate_results
-from grader.grading import GradeOptions
 from grader.results import RESULTS_NAME, read_results
-
-HIDDEN_SECRET = "SECRET-HIDDEN-MESSAGE"
-OPTIONS = GradeOptions(memory_gb=1.0)
-
-PERFECT = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"
-WRONG_MUL = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a + b\n"
-LOOPING_ADD = (
-    "def add(a, b):\n    while True:\n        pass\n\n\ndef mul(a, b):\n    return a * b\n"
-)
-
-COURSE_FILES = {
-    "tests/exercises/pytest.ini": """\
-        [pytest]
-        addopts = -p no:cacheprovider --no-preload-tf
-        timeout = 300
-        timeout_method = signal
-        markers =
-            points(n): what the test is worth
-            exercise(name): the exercise a test belongs to
-        """,
-    "tests/exercises/conftest.py": 'pytest_plugins = ["grader.plugin"]\n',
-    "tests/exercises/public/__init__.py": "",
-    "tests/exercises/hidden/__init__.py": "",
-    "tests/exercises/public/test_adder.py": """\
-        import pytest
-
-
-        @pytest.mark.points(5)
-        def test_add_small(student):
-            got = student.adder.add.options(timeout=3)(2, 3)
-            assert got == 5, f"add(2, 3) should be 5, got {got}"
-        """,
-    "tests/exercises/hidden/test_adder.py": f"""\
-        import pytest
-
-
-        @pytest.mark.points(7)
-        def test_add_many(student, rng):
-            for a, b in rng.integers(-100, 100, size=(5, 2)).tolist():
-                assert student.adder.add.options(timeout=3)(a, b) == a + b, \\
-                    "{HIDDEN_SECRET}: add is wrong on a hidden pair"
-
-
-        @pytest.mark.points(8)
-        def test_mul(student, rng):
-            a, b = rng.integers(2, 100, size=2).tolist()
-            assert student.adder.mul.options(timeout=3)(a, b) == a * b, \\
-                "{HIDDEN_SECRET}: mul is wrong"
-        """,
-    "solutions/adder.py": PERFECT,
-    "exercises/adder.py": "def add(a, b):\n    raise NotImplementedError\n\n\n"
-    "def mul(a, b):\n    raise NotImplementedError\n",
-}
-
-
-def make_course(root: Path) -> Course:
-    for name, text in COURSE_FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return Course(root)
-
-
-def folder_submission(parent: Path, name: str, code: str) -> Path:
-    (parent / name).mkdir(parents=True)
-    (parent / name / "adder.py").write_text(code)
-    return parent / name
-
-
-def zip_submission(parent: Path, name: str, code: str) -> Path:
-    with zipfile.ZipFile(parent / f"{name}.zip", "w") as archive:
-        archive.writestr(f"{name}/adder.py", code)
-    return parent / f"{name}.zip"
-
-
-def notebook_submission(parent: Path, name: str, code: str) -> Path:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell("My work"),
-        nbformat.v4.new_code_cell("%matplotlib inline\n!pip list"),
-        nbformat.v4.new_code_cell("# exercise: adder\n" + code),
-    ]
-    nbformat.write(notebook, parent / f"{name}.ipynb")
-    return parent / f"{name}.ipynb"
-
-
-def make_class(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    folder_submission(folder, "perfect", PERFECT)
-    zip_submission(folder, "wrong_mul", WRONG_MUL)
-    folder_submission(folder, "looping", LOOPING_ADD)
-    notebook_submission(folder, "notebook", PERFECT)
-    (folder / "broken.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
-    (folder / "notes.txt").write_text("not a submission")
-    return folder
 
 
 def lines_by_id(out: Path) -> dict[str, int]:
@@ -272,21 +183,24 @@ def test_a_grader_exception_is_a_grader_error_for_that_submission_only(
     folder.mkdir()
     folder_submission(folder, "ada", PERFECT)
     folder_submission(folder, "bob", PERFECT)
-    real = batch_module.grade_submission
+    real = batch_module.grade_prepared
+    calls = []
 
-    def flaky(source, course, options, label=None):
+    def flaky(prepared, course, options, label):
+        calls.append(label)
         if label == "bob":
             raise RuntimeError("disk on fire")
-        return real(source, course, options, label=label)
+        return real(prepared, course, options, label)
 
-    monkeypatch.setattr(batch_module, "grade_submission", flaky)
+    monkeypatch.setattr(batch_module, "grade_prepared", flaky)
     summary = grade_batch(folder, tmp_path / "out", course, OPTIONS, jobs=2, seed=1)
     assert summary.results["ada"]["score"] == 20
     bob = summary.results["bob"]
     assert bob["status"] == "grader_error" and "disk on fire" in bob["message"]
+    assert calls.count("bob") == 2 and bob["retried"]  # retried once by itself
     assert "disk on fire" not in (tmp_path / "out" / "feedback" / "bob.md").read_text()
 
-    monkeypatch.setattr(batch_module, "grade_submission", real)
+    monkeypatch.setattr(batch_module, "grade_prepared", real)
     again = grade_batch(folder, tmp_path / "out", course, OPTIONS, jobs=2)
     assert (again.graded, again.skipped) == (1, 1)  # a grader error is retried
     assert again.results["bob"]["status"] == "graded"

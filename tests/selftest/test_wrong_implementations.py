@@ -2,7 +2,8 @@
 
 ``tests/fixtures/wrong/<exercise>/<bug>/`` holds a submission with one bug, and
 ``tests/fixtures/wrong/<exercise>/expect.json`` names, for each bug, the tests that
-must reject it: ``{"bug": {"tests": ["test_name", ...], "why": "..."}}``. Only those
+must reject it: ``{"bug": {"tests": ["test_name", ...], "why": "...", "message": "..."}}``
+(``message``, optional: a text the failure's message must hold). Only those
 tests run (``-k``), so the suite stays fast; each must end with zero points.
 """
 
@@ -19,7 +20,9 @@ def wrong_fixtures():
     for expect_file in sorted(FIXTURES.glob("wrong/*/expect.json")):
         exercise = expect_file.parent.name
         for bug, spec in json.loads(expect_file.read_text()).items():
-            yield pytest.param(exercise, bug, spec["tests"], id=f"{exercise}-{bug}")
+            yield pytest.param(
+                exercise, bug, spec["tests"], spec.get("message"), id=f"{exercise}-{bug}"
+            )
 
 
 def test_every_exercise_has_wrong_fixtures(course):
@@ -49,8 +52,8 @@ def test_fixture_folders_match_expectations():
         )
 
 
-@pytest.mark.parametrize(("exercise", "bug", "tests"), list(wrong_fixtures()))
-def test_wrong_implementation_loses_points(course, exercise, bug, tests):
+@pytest.mark.parametrize(("exercise", "bug", "tests", "message"), list(wrong_fixtures()))
+def test_wrong_implementation_loses_points(course, exercise, bug, tests, message):
     options = GradeOptions(exercises=(exercise,), seed=12345, keyword=" or ".join(tests))
     result = grade_submission(FIXTURES / "wrong" / exercise / bug, course, options)
     assert result["status"] == "graded", result.get("message")
@@ -61,4 +64,5 @@ def test_wrong_implementation_loses_points(course, exercise, bug, tests):
             f"{exercise}/{bug} should lose the points of {name}: {ran[name]}"
         )
         assert ran[name]["message"], f"{name} failed {exercise}/{bug} without a message"
+        assert message is None or message in ran[name]["message"], ran[name]["message"]
     assert result["score"] < result["max_score"]
