@@ -178,7 +178,7 @@ class Staged:
 def stage(entry: Entry, staging: Path, course: Course, options: GradeOptions) -> Staged:
     """Copy ``entry`` under ``staging`` and hash the copy; never raises for the entry."""
     try:
-        prepared = prepare(entry.path, staging)
+        prepared = prepare(entry.path, staging, course.exercises())
         return Staged(entry, prepared, content_hash(prepared))
     except InvalidSubmission as exc:
         result = failed_result(entry.id, course, options, "invalid_submission", str(exc))

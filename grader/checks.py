@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from grader.course import POINTS_PER_EXERCISE, Course
+from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
 
 
@@ -45,10 +45,10 @@ def run_check(
             f"{name}: reference {ref['score']:g}/{ref['max_score']:g}, "
             f"stub {stub['score']:g}/{stub['max_score']:g}"
         )
-        if ref["max_score"] != POINTS_PER_EXERCISE:
+        if ref["max_score"] != course.points(name):
             report.offenders.append(
                 f"{name}: its tests are worth {ref['max_score']:g} points, "
-                f"not {POINTS_PER_EXERCISE}"
+                f"not {course.points(name):g} (its manifest's points)"
             )
         for test in ref["tests"]:
             if test["outcome"] != "passed":

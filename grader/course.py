@@ -1,21 +1,41 @@
-"""Where a course's pieces are: stubs, reference solutions, public and hidden tests.
+"""Where a course's pieces are, and which exercises it holds: the layout, defined once.
 
-A course folder holds ``exercises/`` (stubs), ``solutions/`` (reference; absent in
-a student bundle), and ``tests/exercises/{public,hidden}/test_<exercise>.py``
-(hidden absent in a student bundle).
+A course folder holds ``exercises/`` (stubs), ``solutions/`` (reference; absent in a
+student bundle), ``tests/exercises/{public,hidden}/test_<exercise>.py`` (hidden absent in
+a student bundle) and, for each exercise, ``tests/exercises/<exercise>/exercise.toml``:
+its manifest (title, place in the chapter, points, calibration page, return types). The
+grader knows no exercise by name: it discovers them here. An exercise with tests but no
+manifest (a small course of one's own) is graded with the defaults.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grader
 
-EXERCISE_ORDER = ["stateful_dataset", "reber", "date_seq2seq", "sampled_softmax", "beam_search"]
-POINTS_PER_EXERCISE = 20
+MANIFEST_NAME = "exercise.toml"
+DEFAULT_POINTS = 20.0
+
+
+class CourseError(Exception):
+    """The course folder is broken (a manifest that does not parse...)."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise's manifest."""
+
+    name: str  # the module students write, e.g. "reber"
+    title: str = ""  # what students build, in a line
+    order: int = 10**6  # its place in the chapter; exercises without one come last
+    points: float = DEFAULT_POINTS  # what its tests are worth in all
+    calibration: str = ""  # the page (from the course root) where its thresholds come from
+    returns: dict = field(default_factory=dict)  # function → declared return type
 
 
 def find_course_root(start: Path) -> Path | None:
@@ -25,13 +45,6 @@ def find_course_root(start: Path) -> Path | None:
         if (folder / "tests" / "exercises").is_dir():
             return folder
     return None
-
-
-def in_chapter_order(names) -> list[str]:
-    """The chapter's exercises first, in its order; any others after, sorted."""
-    names = set(names)
-    known = [name for name in EXERCISE_ORDER if name in names]
-    return known + sorted(names - set(known))
 
 
 @dataclass(frozen=True)
@@ -64,11 +77,36 @@ class Course:
     def has_hidden_tests(self) -> bool:
         return any((self.tests_dir / "hidden").glob("test_*.py"))
 
+    def manifest_path(self, name: str) -> Path:
+        return self.tests_dir / name / MANIFEST_NAME
+
+    @functools.cached_property
+    def manifests(self) -> dict[str, Exercise]:
+        """Every exercise that has a manifest, by name."""
+        found = {}
+        for path in sorted(self.tests_dir.glob(f"*/{MANIFEST_NAME}")):
+            try:
+                data = tomllib.loads(path.read_text())
+                found[path.parent.name] = Exercise(name=path.parent.name, **data)
+            except (tomllib.TOMLDecodeError, TypeError, OSError) as exc:
+                raise CourseError(f"{path}: {exc}") from None
+        return found
+
+    def exercise(self, name: str) -> Exercise:
+        """The manifest of ``name`` (the defaults when it has none)."""
+        return self.manifests.get(name) or Exercise(name)
+
     def exercises(self) -> list[str]:
         """Exercise names that have tests here, in the chapter's order."""
-        return in_chapter_order(
-            p.stem.removeprefix("test_") for p in self.tests_dir.glob("*/test_*.py")
-        )
+        with_tests = {p.stem.removeprefix("test_") for p in self.tests_dir.glob("*/test_*.py")}
+        return self.ordered(with_tests)
+
+    def ordered(self, names) -> list[str]:
+        """``names`` in the chapter's order (by manifest), unknown names last, sorted."""
+        return sorted(set(names), key=lambda name: (self.exercise(name).order, name))
+
+    def points(self, name: str) -> float:
+        return float(self.exercise(name).points)
 
     def unknown_exercises_message(self, exercises) -> str | None:
         """Why ``exercises`` cannot be graded here, or None when every name is known."""
@@ -93,7 +131,7 @@ class Course:
         return files
 
     def suite_hash(self) -> str:
-        """Changes when any test, helper or the grader itself changes: a batch regrades then."""
+        """Changes when any test, manifest, helper or the grader changes: a batch regrades."""
         return self._suite_hash
 
     @functools.cached_property

@@ -135,7 +135,7 @@ def build_autograder(course: Course, out_zip: Path) -> list[str]:
 
 
 # -- the run inside Gradescope --------------------------------------------------------
-def collect_submission(folder: Path, dest: Path) -> tuple[Path, list[str]]:
+def collect_submission(folder: Path, dest: Path, exercises: list[str]) -> tuple[Path, list[str]]:
     """What to grade in Gradescope's ``submission/`` folder, and warnings.
 
     Modules (at the top, in ``exercises/`` or in one wrapping folder) are graded as a
@@ -156,11 +156,11 @@ def collect_submission(folder: Path, dest: Path) -> tuple[Path, list[str]]:
     )
     if not notebooks:
         return folder, []
-    prepared = prepare(folder, dest)
+    prepared = prepare(folder, dest, exercises)
     warnings = list(prepared.warnings)
     for notebook in notebooks:
         try:
-            modules = notebook_modules(notebook)
+            modules = notebook_modules(notebook, exercises)
         except InvalidSubmission as exc:
             warnings.append(f"ignored {notebook.name}: {exc}")
             continue
@@ -185,7 +185,9 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
     course = Course(root / "source" / "course")
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         try:
-            source, warnings = collect_submission(root / "submission", Path(tmp) / "submission")
+            source, warnings = collect_submission(
+                root / "submission", Path(tmp) / "submission", course.exercises()
+            )
         except InvalidSubmission as exc:
             result = failed_result("submission", course, options, "invalid_submission", str(exc))
             source, warnings = None, []

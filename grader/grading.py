@@ -1,16 +1,8 @@
 """Grading one submission: the pure function from a submission to its result.
 
 ``grade_submission`` prepares the submission, runs the exercise tests in a trusted
-pytest process (which starts the untrusted worker), and returns the canonical
-result::
-
-    {"submission", "score", "max_score", "status", "seed",
-     "exercises": {name: {"score", "max_score", "hidden_points_absent",
-                          "tests": [{"name", "outcome", "points", "max_points",
-                                     "message", "duration_s", "visibility"}]}},
-     "warnings", "output", "provenance"}
-
-``status`` is ``graded``, ``invalid_submission`` (graded as zero, with the reason
+pytest process (which starts the untrusted worker), and returns the canonical result,
+a ``grader.result.Result``: ``graded``, ``invalid_submission`` (zero, with the reason
 in ``message``) or ``grader_error`` (an infrastructure fault: not the student's).
 It never prints and never raises for a bad submission.
 """
@@ -31,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import grader
-from grader.course import POINTS_PER_EXERCISE, Course
+from grader.course import Course
+from grader.result import Result, new_exercise, new_result, new_test, total
 from grader.safe_text import submission_id
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
 from grader.worker.isolation import EnvironmentModified, guard_environment, share_with_worker
@@ -54,7 +47,7 @@ class GradeOptions:
 
 def grade_submission(
     source: Path, course: Course, options: GradeOptions | None = None, label: str | None = None
-) -> dict:
+) -> Result:
     """Grade ``source`` (folder, zip or notebook) on ``course``'s tests; never raises for it.
 
     A submission that cannot be read is ``invalid_submission``; anything else that goes
@@ -66,7 +59,7 @@ def grade_submission(
     scratch = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
         try:
-            prepared = prepare(source, scratch / "submission")
+            prepared = prepare(source, scratch / "submission", course.exercises())
         except InvalidSubmission as exc:
             return failed_result(label, course, options, "invalid_submission", str(exc))
         return grade_prepared(prepared, course, options, label)
@@ -80,11 +73,11 @@ def grade_submission(
 
 def grade_prepared(
     prepared: PreparedSubmission, course: Course, options: GradeOptions, label: str
-) -> dict:
+) -> Result:
     """Grade a submission already copied by ``prepare`` (its folder is graded as it is)."""
     seed = _seed(options)
     exercises = list(options.exercises) or course.exercises()
-    result = new_result(label, seed, course, exercises, options)
+    result = new_result(label, seed, exercises, _provenance(course, exercises, options))
     result["warnings"] = list(prepared.warnings)
     share_with_worker(prepared.folder)  # whatever the umask
     with tempfile.TemporaryDirectory(prefix="grade-run-") as scratch:
@@ -92,20 +85,19 @@ def grade_prepared(
             run = _run_tests(prepared.folder, course, exercises, seed, options, Path(scratch))
     if run.get("error"):
         result.update(status="grader_error", message=run["error"])
-        return _finish(result)
-    _fill_result(result, run, exercises)
-    return _finish(result)
+        return _finish(result, course)
+    _fill_result(result, run, course)
+    return _finish(result, course)
 
 
 def failed_result(
     label: str, course: Course, options: GradeOptions, status: str, message: str
-) -> dict:
+) -> Result:
     """The result of a submission that was not graded: zero, with its status and reason."""
-    result = new_result(
-        label, _seed(options), course, list(options.exercises) or course.exercises(), options
-    )
+    exercises = list(options.exercises) or course.exercises()
+    result = new_result(label, _seed(options), exercises, _provenance(course, exercises, options))
     result.update(status=status, message=message)
-    return _finish(result)
+    return _finish(result, course)
 
 
 def describe_fault(exc: BaseException) -> str:
@@ -118,30 +110,13 @@ def _seed(options: GradeOptions) -> int:
     return options.seed if options.seed is not None else secrets.randbelow(2**31)
 
 
-def new_result(
-    label: str, seed: int, course: Course, exercises: list[str], options: GradeOptions
-) -> dict:
-    """A result with every exercise at zero and status ``graded``: the one constructor."""
+def _provenance(course: Course, exercises: list[str], options: GradeOptions) -> dict:
     return {
-        "submission": label,
-        "score": 0.0,
-        "max_score": 0.0,
-        "status": "graded",
-        "seed": seed,
-        "message": "",
-        "exercises": {
-            name: {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0, "tests": []}
-            for name in exercises
-        },
-        "warnings": [],
-        "output": "",
-        "provenance": {
-            "grader_version": grader.__version__,
-            "suite_hash": course.suite_hash(),
-            "python": platform.python_version(),
-            "visibilities": list(options.visibilities),
-            "exercises": exercises,
-        },
+        "grader_version": grader.__version__,
+        "suite_hash": course.suite_hash(),
+        "python": platform.python_version(),
+        "visibilities": list(options.visibilities),
+        "exercises": exercises,
     }
 
 
@@ -229,54 +204,36 @@ def _run_tests(
     return data
 
 
-def _fill_result(result: dict, run: dict, exercises: list[str]) -> None:
+def _fill_result(result: Result, run: dict, course: Course) -> None:
     by_nodeid = {r["nodeid"]: r for r in run["records"]}
     for item in run["collected"]:
-        record = by_nodeid.get(item["nodeid"]) or {
-            **item,
-            "outcome": "error",
-            "points": 0.0,
-            "duration_s": 0.0,
-            "message": "the test did not run (the grader stopped early)",
-        }
-        exercise = result["exercises"].setdefault(
-            record["exercise"],
-            {"score": 0.0, "max_score": 0.0, "hidden_points_absent": 0.0, "tests": []},
+        record = by_nodeid.get(item["nodeid"])
+        test = new_test(
+            item["name"],
+            record["outcome"] if record else "error",
+            item["max_points"],
+            item["visibility"],
+            record["message"] if record else "the test did not run (the grader stopped early)",
+            record["duration_s"] if record else 0.0,
+            grader_fault=bool(record and record["grader_fault"]),
+            crash=bool(record and record["crash"]),
         )
-        exercise["tests"].append(
-            {
-                key: record[key]
-                for key in (
-                    "name",
-                    "outcome",
-                    "points",
-                    "max_points",
-                    "message",
-                    "duration_s",
-                    "visibility",
-                )
-            }
-            | {"grader_fault": record.get("grader_fault", False)}
-        )
-    for exercise in result["exercises"].values():
-        exercise["score"] = sum(t["points"] for t in exercise["tests"])
-        exercise["max_score"] = sum(t["max_points"] for t in exercise["tests"])
+        exercise = result["exercises"].setdefault(item["exercise"], new_exercise())
+        exercise["tests"].append(test)
+    for name, exercise in result["exercises"].items():
+        max_score = sum(t["max_points"] for t in exercise["tests"])
         if "hidden" not in result["provenance"]["visibilities"] or not any(
             t["visibility"] == "hidden" for t in exercise["tests"]
         ):
-            exercise["hidden_points_absent"] = max(0.0, POINTS_PER_EXERCISE - exercise["max_score"])
+            exercise["hidden_points_absent"] = max(0.0, course.points(name) - max_score)
     result["output"] = run.get("output", "")
     result["provenance"].update(run.get("versions", {}))
     result["provenance"]["wall_s"] = run.get("wall_s")
     result["provenance"]["timings"] = run.get("timings", {})
-    if any(t.get("grader_fault") for e in result["exercises"].values() for t in e["tests"]):
+    if any(t["grader_fault"] for e in result["exercises"].values() for t in e["tests"]):
         result["status"] = "grader_error"
         result["message"] = "a test failed on the grader's side; see the tests marked grader error"
 
 
-def _finish(result: dict) -> dict:
-    result["score"] = round(sum(e["score"] for e in result["exercises"].values()), 3)
-    result["max_score"] = round(sum(e["max_score"] for e in result["exercises"].values()), 3)
-    if result["status"] != "graded" and result["max_score"] == 0:
-        result["max_score"] = float(POINTS_PER_EXERCISE * len(result["exercises"]))
-    return result
+def _finish(result: Result, course: Course) -> Result:
+    return total(result, {name: course.points(name) for name in result["exercises"]})

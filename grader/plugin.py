@@ -24,14 +24,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.course import find_course_root
+from grader.course import Course, find_course_root
 from grader.remote import Submission
-from grader.returns import ReturnSpec, load_returns
+from grader.returns import ReturnSpec, course_returns
 from grader.worker.client import (
     GraderError,
     StudentError,
     SubmissionFault,
     Worker,
+    WorkerCrashed,
     WorkerTimeout,
 )
 from grader.worker.launch import GiB, LaunchSpec, Limits
@@ -83,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[VERSIONS] = {}
     config.stash[OUTPUT] = ""
     config.stash[TIMINGS] = {}
-    config.stash[RETURNS] = load_returns(_course_root(config) / "tests" / "exercises")
+    config.stash[RETURNS] = course_returns(Course(_course_root(config)))
 
 
 # -- fixtures -------------------------------------------------------------------------
@@ -246,6 +247,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             grader_fault = False
         else:
             outcome, message, grader_fault = verdict(call.excinfo, visibility == "hidden")
+        crash = call.excinfo is not None and isinstance(call.excinfo.value, WorkerCrashed)
         item.config.stash[RECORDS].append(
             {
                 "nodeid": item.nodeid,
@@ -261,6 +263,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                     3,
                 ),
                 "grader_fault": grader_fault,
+                "crash": crash,
             }
         )
     return report

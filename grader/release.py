@@ -28,9 +28,8 @@ from pathlib import Path
 import nbformat
 
 import grader
-from grader.course import Course
+from grader.course import MANIFEST_NAME, Course
 from grader.notebooks import exercise_notebook
-from grader.returns import RETURNS_FILE
 
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # Paths no release may hold, whatever put them there.
@@ -152,9 +151,12 @@ def _write_bundle(course: Course, exercises: list[str], dest: Path) -> None:
             shutil.copyfile(path, dest / "exercises" / path.name)
     tests = dest / "tests" / "exercises"
     (tests / "public").mkdir(parents=True)
-    for name in ("pytest.ini", "conftest.py", RETURNS_FILE):
-        if (course.tests_dir / name).is_file():
-            shutil.copyfile(course.tests_dir / name, tests / name)
+    for name in ("pytest.ini", "conftest.py"):
+        shutil.copyfile(course.tests_dir / name, tests / name)
+    for name in exercises:  # the manifests: return types and points, public by design
+        if course.manifest_path(name).is_file():
+            (tests / name).mkdir()
+            shutil.copyfile(course.manifest_path(name), tests / name / MANIFEST_NAME)
     public = course.tests_dir / "public"
     for path in sorted(public.iterdir()):
         is_test = path.name.startswith("test_") and path.suffix == ".py"
@@ -392,8 +394,11 @@ def solution_lines(course: Course) -> dict[str, str]:
 
 def _distinctive(line: str) -> bool:
     """Whether a solution line says something of its own: long enough, not a signature
-    or import, and naming something besides Python's own words (``super().__init__()``)."""
+    or import, not just an opening bracket (``model = keras.Sequential(``), and naming
+    something besides Python's own words (``super().__init__()``)."""
     if line.startswith(PROVIDED_KINDS) or len(line.replace(" ", "")) < MIN_LEAK_CHARS:
+        return False
+    if line.endswith(("(", "[", "{")):  # only opens a call or a literal: its lines say more
         return False
     return any(
         word not in GENERIC_WORDS and not (word.startswith("__") and word.endswith("__"))

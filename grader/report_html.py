@@ -17,13 +17,6 @@ from html import escape
 from grader.results import exercise_names, fmt
 from grader.safe_text import file_stem
 
-# Messages of grader.worker.client when a worker died rather than failed a check.
-CRASH_MARKERS = (
-    "the worker process ended",
-    "used more than the memory limit",
-    "the worker broke the protocol",
-    "the worker did not start",
-)
 STATUS_COLORS = {"graded": "#4c72b0", "invalid_submission": "#dd8452", "grader_error": "#c44e52"}
 MOST_FAILED = 15
 
@@ -207,11 +200,7 @@ def trouble(result: dict) -> list[str]:
         notes.append(f"{result['status']}: {result.get('message', '')}")
     for exercise, data in result.get("exercises", {}).items():
         timeouts = [_label(t) for t in data["tests"] if t["outcome"] == "timeout"]
-        crashes = [
-            _label(t)
-            for t in data["tests"]
-            if t["outcome"] == "error" and t["message"].startswith(CRASH_MARKERS)
-        ]
+        crashes = [_label(t) for t in data["tests"] if t.get("crash")]
         if timeouts:
             notes.append(f"{exercise}: timed out in {', '.join(timeouts)}")
         if crashes:

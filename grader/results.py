@@ -15,7 +15,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.course import in_chapter_order
 from grader.safe_text import clean_strings
 
 RESULTS_NAME = "results.jsonl"
@@ -101,8 +100,14 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def exercise_names(results: list[dict]) -> list[str]:
-    """Every exercise of the results, in the chapter's order."""
-    return in_chapter_order(name for result in results for name in result.get("exercises", {}))
+    """Every exercise of the results, in the course's order (as each result recorded it)."""
+    names: dict[str, None] = {}
+    for result in results:
+        for name in result.get("provenance", {}).get("exercises", []):
+            names.setdefault(name)
+        for name in result.get("exercises", {}):
+            names.setdefault(name)
+    return list(names)
 
 
 def fmt(points: float) -> str:

@@ -1,8 +1,9 @@
 """What each contract function returns, checked where the value comes back from the worker.
 
-A course declares its functions' return types once, in ``tests/exercises/returns.toml``::
+A course declares its functions' return types once, in each exercise's manifest
+(``tests/exercises/<name>/exercise.toml``)::
 
-    [reber]
+    [returns]
     generate_dataset = "tuple[array, array]"
     train_classifier = { type = "object", means = "a keras.Model" }
 
@@ -20,16 +21,14 @@ Lists and tuples accept each other: the contract's shapes, not Python's spelling
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
+from grader.course import Course
 from grader.protocol import Handle
 from grader.worker.client import SubmissionFault
 
-RETURNS_FILE = "returns.toml"
 _TOKEN = re.compile(r"\s*([A-Za-z_]+|\[|\]|,|\|)")
 _SIMPLE = {
     "any": "anything",
@@ -48,7 +47,7 @@ class WrongReturn(SubmissionFault):
 
 
 class SpecError(ValueError):
-    """A declaration in ``returns.toml`` that does not parse."""
+    """A declared return type that does not parse."""
 
 
 @dataclass(frozen=True)
@@ -159,19 +158,20 @@ def _parse_one(tokens: list[str]) -> tuple[ReturnSpec, list[str]]:
     return ReturnSpec(name), tokens
 
 
-def load_returns(tests_dir: Path) -> dict[str, ReturnSpec]:
-    """``"module.function"`` → its declared return type (none when the file is absent)."""
-    path = tests_dir / RETURNS_FILE
-    if not path.is_file():
-        return {}
+def course_returns(course: Course) -> dict[str, ReturnSpec]:
+    """``"module.function"`` → its declared return type, from every exercise's manifest."""
     specs = {}
-    for module, functions in tomllib.loads(path.read_text()).items():
-        for function, declared in functions.items():
-            if isinstance(declared, dict):
-                spec = parse(declared["type"], declared.get("means", ""))
-            else:
-                spec = parse(declared)
-            specs[f"{module}.{function}"] = spec
+    for name, exercise in course.manifests.items():
+        for function, declared in exercise.returns.items():
+            where = f"{course.manifest_path(name)}: returns.{function}"
+            try:
+                if isinstance(declared, dict):
+                    spec = parse(declared["type"], declared.get("means", ""))
+                else:
+                    spec = parse(declared)
+            except (SpecError, KeyError, TypeError) as exc:
+                raise SpecError(f"{where}: {exc}") from None
+            specs[f"{name}.{function}"] = spec
     return specs
 
 

@@ -20,12 +20,12 @@ import stat
 import sys
 import tokenize
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from grader.course import EXERCISE_ORDER
 from grader.safe_text import printable
 
 KEPT_SUFFIXES = {".py", ".txt", ".csv", ".json", ".npy", ".npz"}
@@ -56,13 +56,16 @@ class PreparedSubmission:
     warnings: list[str] = field(default_factory=list)
 
 
-def prepare(source: Path, dest: Path) -> PreparedSubmission:
+def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> PreparedSubmission:
     """Copy ``source`` (folder, zip or notebook) into the empty folder ``dest``.
 
     Reading the submission can fail in any way a file system allows (a FIFO named
     ``x.zip``, an unreadable folder, a name too long to copy): each is a reason, never a
     crash. Only regular files are copied; nothing is opened that could block.
+    ``exercises`` are the course's module names: they may shadow nothing, and where they
+    stand is where the modules are.
     """
+    exercises = frozenset(exercises)
     dest.mkdir(parents=True, exist_ok=True)
     try:
         kind = os.lstat(source).st_mode
@@ -72,7 +75,7 @@ def prepare(source: Path, dest: Path) -> PreparedSubmission:
         if stat.S_ISLNK(kind):
             raise InvalidSubmission("the submission is a symbolic link")
         if stat.S_ISDIR(kind):
-            return _copy_folder(_module_root(source), dest, [])
+            return _copy_folder(_module_root(source, exercises), dest, [], exercises)
         if source.suffix not in (".zip", ".ipynb"):
             raise InvalidSubmission(f"{_shown(source.name)} is not a folder, a .zip or an .ipynb")
         if not stat.S_ISREG(kind):
@@ -81,10 +84,10 @@ def prepare(source: Path, dest: Path) -> PreparedSubmission:
             staging = dest.parent / (dest.name + "-unzipped")
             warnings = extract_zip(source, staging)
             try:
-                return _copy_folder(_module_root(staging), dest, warnings)
+                return _copy_folder(_module_root(staging, exercises), dest, warnings, exercises)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
-        return _from_notebook(source, dest)
+        return _from_notebook(source, dest, exercises)
     except OSError as exc:  # the tree changed under us, or a folder cannot be listed
         raise InvalidSubmission(f"the submission cannot be read ({_why(exc)})") from None
 
@@ -98,19 +101,19 @@ def _shown(text: str) -> str:
     return printable(text)
 
 
-def _module_root(folder: Path) -> Path:
+def _module_root(folder: Path, exercises: frozenset[str]) -> Path:
     """Where the modules are: the top, ``exercises/``, or the single folder a zip held."""
 
     def has_modules(path: Path) -> bool:
         return any(p.suffix == ".py" and p.is_file() for p in path.iterdir())
 
-    exercises = folder / "exercises"
+    subfolder = folder / "exercises"
     if (
-        exercises.is_dir()
-        and not exercises.is_symlink()
-        and not any((folder / f"{n}.py").is_file() for n in EXERCISE_ORDER)
+        subfolder.is_dir()
+        and not subfolder.is_symlink()
+        and not any((folder / f"{n}.py").is_file() for n in exercises)
     ):
-        return exercises
+        return subfolder
     entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
     if (
         len(entries) == 1
@@ -118,17 +121,17 @@ def _module_root(folder: Path) -> Path:
         and not entries[0].is_symlink()
         and not has_modules(folder)
     ):
-        return _module_root(entries[0])
+        return _module_root(entries[0], exercises)
     return folder
 
 
-def _shadowed_names() -> set[str]:
+def _shadowed_names(exercises: frozenset[str]) -> set[str]:
     names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
     try:
         names |= set(importlib.metadata.packages_distributions())
     except Exception:  # broken metadata must not stop grading
         pass
-    return names - set(EXERCISE_ORDER)
+    return names - exercises
 
 
 def _walk_regular_files(root: Path, warnings: list[str]) -> list[tuple[Path, int]]:
@@ -166,8 +169,10 @@ def _relative(filename, root: Path) -> str:
         return text
 
 
-def _copy_folder(root: Path, dest: Path, warnings: list[str]) -> PreparedSubmission:
-    shadowed = _shadowed_names()
+def _copy_folder(
+    root: Path, dest: Path, warnings: list[str], exercises: frozenset[str]
+) -> PreparedSubmission:
+    shadowed = _shadowed_names(exercises)
     total, count = 0, 0
     for path, size in _walk_regular_files(root, warnings):
         relative = path.relative_to(root)
@@ -291,7 +296,7 @@ def extract_zip(source: Path, dest: Path) -> list[str]:
     return warnings
 
 
-def notebook_modules(source: Path) -> dict[str, str]:
+def notebook_modules(source: Path, exercises: Iterable[str] = ()) -> dict[str, str]:
     """Module name → source, from a notebook's code cells (never executed)."""
     try:
         notebook = nbformat.read(source, as_version=4)
@@ -317,7 +322,7 @@ def notebook_modules(source: Path) -> dict[str, str]:
     if not tagged:
         raise InvalidSubmission(
             f"{_shown(source.name)} has no cell tagged '# exercise: NAME' (NAME one of "
-            f"{', '.join(EXERCISE_ORDER)})"
+            f"{', '.join(exercises) or 'an exercise'})"
         )
     return {name: "\n\n".join(shared + cells) + "\n" for name, cells in tagged.items()}
 
@@ -330,10 +335,10 @@ def _strip_magics(text: str) -> list[str]:
     return ["" if line.lstrip().startswith(("%", "!")) else line for line in lines]
 
 
-def _from_notebook(source: Path, dest: Path) -> PreparedSubmission:
-    shadowed = _shadowed_names()
+def _from_notebook(source: Path, dest: Path, exercises: frozenset[str]) -> PreparedSubmission:
+    shadowed = _shadowed_names(exercises)
     warnings = []
-    for name, code in notebook_modules(source).items():
+    for name, code in notebook_modules(source, sorted(exercises)).items():
         if name in shadowed:
             warnings.append(f"refused cells tagged {name!r}: the name would shadow a module")
             continue

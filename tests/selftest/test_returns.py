@@ -1,6 +1,6 @@
 """A student's wrong return value reads as the student's error, never as the grader's.
 
-Return types are declared once (``tests/exercises/returns.toml``) and checked where a
+Return types are declared once (each exercise's manifest) and checked where a
 value comes back from the worker; an exception a test raises while it uses a student's
 value is the student's error too. Only a fault of the grader itself is a grader error.
 """
@@ -13,17 +13,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tiny_course import OPTIONS, PERFECT, folder_submission, make_course
 
+from grader.course import Course
 from grader.grading import grade_submission
 from grader.plugin import verdict
 from grader.protocol import Handle
-from grader.returns import SpecError, WrongReturn, check_return, describe, load_returns, parse
+from grader.returns import (
+    SpecError,
+    WrongReturn,
+    check_return,
+    course_returns,
+    describe,
+    parse,
+)
 from grader.worker.client import GraderError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_course_declares_every_function_it_tests():
-    specs = load_returns(ROOT / "tests" / "exercises")
+    specs = course_returns(Course(ROOT))
     called = set()
     for test_file in (ROOT / "tests" / "exercises").glob("*/test_*.py"):
         text = test_file.read_text()
@@ -118,7 +126,9 @@ def test_only_the_graders_own_faults_are_grader_errors(exc, fault):
 
 def test_a_wrong_return_type_is_graded_as_the_students_error(tmp_path):
     course = make_course(tmp_path / "course")
-    (course.tests_dir / "returns.toml").write_text('[adder]\nadd = "int"\nmul = "int"\n')
+    manifest = course.tests_dir / "adder" / "exercise.toml"
+    manifest.parent.mkdir()
+    manifest.write_text('[returns]\nadd = "int"\nmul = "int"\n')
     folder = folder_submission(
         tmp_path, "strings", PERFECT.replace("return a + b", "return str(a + b)")
     )

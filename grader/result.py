@@ -1,0 +1,114 @@
+"""The canonical result of grading one submission: its types and its one constructor.
+
+Every part of the grader that makes, stores or shows a result uses these types: grading
+builds it (``new_result``, ``new_test``), ``results.jsonl`` stores it as JSON, reports,
+exports and Gradescope read it. Outcomes are fields, never message prefixes. A leaf
+module: it imports nothing of the grader.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+Status = Literal["graded", "invalid_submission", "grader_error"]
+Outcome = Literal["passed", "failed", "error", "timeout"]
+STATUSES: tuple[Status, ...] = ("graded", "invalid_submission", "grader_error")
+
+
+class TestRecord(TypedDict):
+    """One test's verdict."""
+
+    name: str  # the test function's name, with its parameters
+    outcome: Outcome  # passed; failed (a check); error (the code raised); timeout
+    points: float  # points earned: max_points when passed, else 0
+    max_points: float  # what the test is worth
+    message: str  # why it did not pass (a hidden test's details never appear)
+    duration_s: float  # the test's time, its fixtures' included
+    visibility: Literal["public", "hidden"]  # hidden tests are shown by name and points only
+    grader_fault: bool  # the grader failed, not the submission: the result is a grader_error
+    crash: bool  # the student's worker died (exit, signal, memory, protocol)
+
+
+class ExerciseResult(TypedDict):
+    """One exercise of a submission."""
+
+    score: float  # the sum of its tests' points
+    max_score: float  # the sum of its tests' max_points
+    hidden_points_absent: float  # points of hidden tests not run here (a student's own run)
+    tests: list[TestRecord]  # in the order they ran
+
+
+class Result(TypedDict):
+    """One submission, graded (or not, with the reason)."""
+
+    submission: str  # the submission's id (safe to print: see grader.safe_text)
+    score: float  # the sum over its exercises
+    max_score: float  # what it could have earned
+    status: Status  # graded; invalid_submission (zero, the student's); grader_error (ours)
+    seed: int  # the seed of the hidden inputs: --seed reproduces the run
+    message: str  # why it was not graded ("" when graded)
+    exercises: dict[str, ExerciseResult]  # name → its tests, in the course's order
+    warnings: list[str]  # files skipped or refused while copying the submission
+    output: str  # the tail of what the student's code printed (never graded)
+    provenance: dict  # grader version, suite hash, versions, isolation, timings
+    batch: NotRequired[dict]  # grade batch: entry, content and suite hashes, run key
+    retried: NotRequired[bool]  # grade batch: a grader error was retried once
+
+
+def new_result(submission: str, seed: int, exercises: list[str], provenance: dict) -> Result:
+    """A result with every exercise at zero tests and status ``graded``."""
+    return Result(
+        submission=submission,
+        score=0.0,
+        max_score=0.0,
+        status="graded",
+        seed=seed,
+        message="",
+        exercises={name: new_exercise() for name in exercises},
+        warnings=[],
+        output="",
+        provenance=provenance,
+    )
+
+
+def new_exercise() -> ExerciseResult:
+    return ExerciseResult(score=0.0, max_score=0.0, hidden_points_absent=0.0, tests=[])
+
+
+def new_test(
+    name: str,
+    outcome: Outcome,
+    max_points: float,
+    visibility: Literal["public", "hidden"],
+    message: str = "",
+    duration_s: float = 0.0,
+    grader_fault: bool = False,
+    crash: bool = False,
+) -> TestRecord:
+    """A test's verdict; its points follow from its outcome."""
+    return TestRecord(
+        name=name,
+        outcome=outcome,
+        points=max_points if outcome == "passed" else 0.0,
+        max_points=max_points,
+        message=message,
+        duration_s=duration_s,
+        visibility=visibility,
+        grader_fault=grader_fault,
+        crash=crash,
+    )
+
+
+def total(result: Result, points_per_exercise: dict[str, float]) -> Result:
+    """Sum the exercises into the result's score; an ungraded result is worth the course's
+    points (zero out of the exercises' full marks)."""
+    for exercise in result["exercises"].values():
+        exercise["score"] = sum(t["points"] for t in exercise["tests"])
+        exercise["max_score"] = sum(t["max_points"] for t in exercise["tests"])
+    result["score"] = round(sum(e["score"] for e in result["exercises"].values()), 3)
+    result["max_score"] = round(sum(e["max_score"] for e in result["exercises"].values()), 3)
+    if result["status"] != "graded" and result["max_score"] == 0:
+        result["max_score"] = float(
+            sum(points_per_exercise.get(n, 0.0) for n in result["exercises"])
+        )
+    return result
