@@ -31,7 +31,7 @@ from grader.batch import (
     dask_executor,
     grade_batch,
 )
-from grader.cli import EXIT_ERROR, EXIT_FULL, _course, course_option, main
+from grader.cli.group import EXIT_ERROR, EXIT_FULL, course_option, load_course, main
 from grader.grading import GradeOptions
 from grader.reports import ReportError, write_reports
 from grader.worker.isolation import EnvironmentModified
@@ -85,7 +85,7 @@ def batch_command(
     Writes gradebook.csv, feedback/<id>.md, report.html, gradescope/<id>/results.json
     and junit.xml.
     """
-    course = _course(course_path)
+    course = load_course(course_path)
     jobs = jobs or available_cores()
     console = Console(soft_wrap=True)
     options = GradeOptions(exercises=tuple(exercises))

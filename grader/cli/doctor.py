@@ -20,7 +20,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from grader.cli import main
+from grader.cli.group import main
 from grader.worker import isolation, launch
 
 MEANING = {

@@ -14,15 +14,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from grader.cli import (
-    EXIT_ERROR,
-    EXIT_FULL,
-    EXIT_LOST,
-    _course,
-    course_option,
-    main,
-    print_result,
-)
+from grader.cli.group import EXIT_ERROR, EXIT_FULL, EXIT_LOST, course_option, load_course, main
+from grader.cli.run import print_result
 from grader.gradescope import (
     AutograderError,
     build_autograder,
@@ -46,7 +39,7 @@ def release_command(out_dir: Path, force: bool, course_path) -> None:
     """
     console = Console()
     try:
-        release = build_release(_course(course_path), out_dir, force=force)
+        release = build_release(load_course(course_path), out_dir, force=force)
     except LeakError as exc:
         console.print("[red]release refused: it would leak hidden material[/]")
         for leak in exc.leaks:
@@ -70,7 +63,7 @@ def release_command(out_dir: Path, force: bool, course_path) -> None:
 def gradescope_command(out_zip: Path, course_path) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
     try:
-        names = build_autograder(_course(course_path), out_zip)
+        names = build_autograder(load_course(course_path), out_zip)
     except AutograderError as exc:
         raise click.UsageError(str(exc)) from None
     Console().print(
