@@ -31,13 +31,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "2")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "exercises"), str(ROOT / "solutions")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 
 import date_seq2seq as reference  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from hidden import date_seq2seq_support as support  # noqa: E402
-from hidden.test_date_seq2seq import ACCURACY_THRESHOLD, N_TRAIN, N_VALID  # noqa: E402
+from exercises.date_seq2seq.hidden import support  # noqa: E402
+from exercises.date_seq2seq.hidden.test_hidden import ACCURACY_THRESHOLD, N_TRAIN, N_VALID  # noqa: E402
 
 BOOK_MAX_EPOCHS = 20
 INPUT_LENGTH, OUTPUT_LENGTH = 18, 10

@@ -25,13 +25,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "2")
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "tests" / "exercises"), str(ROOT / "solutions")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import reber  # noqa: E402
-from hidden import reber_support as support  # noqa: E402
-from hidden.test_reber import ACCURACY_THRESHOLD  # noqa: E402
+from exercises.reber.hidden import support  # noqa: E402
+from exercises.reber.hidden.test_hidden import ACCURACY_THRESHOLD  # noqa: E402
 
 BOOK_MAX_EPOCHS = 40
 

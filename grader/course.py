@@ -1,11 +1,19 @@
 """Where a course's pieces are, and which exercises it holds: the layout, defined once.
 
-A course folder holds ``exercises/`` (stubs), ``solutions/`` (reference; absent in a
-student bundle), ``tests/exercises/{public,hidden}/test_<exercise>.py`` (hidden absent in
-a student bundle) and, for each exercise, ``tests/exercises/<exercise>/exercise.toml``:
-its manifest (title, place in the chapter, points, calibration page, return types). The
-grader knows no exercise by name: it discovers them here. An exercise with tests but no
-manifest (a small course of one's own) is graded with the defaults.
+A course folder holds ``exercises/`` (stubs students fill in), ``solutions/`` (the
+reference; absent in a student bundle) and one folder per exercise::
+
+    tests/exercises/<name>/
+        exercise.toml       its manifest: title, place in the chapter, points, helpers,
+                            calibration page, the return types of its functions
+        test_public.py      public tests (shipped to students)
+        hidden/             hidden tests and their support (instructors only)
+        wrong/<bug>.patch   the reference with one bug, and the hidden tests that reject it
+        right/<variant>/    correct alternatives the contract allows
+        calibrate.py, calibration.md   where its thresholds come from
+
+The grader knows no exercise by name: it discovers them here. An exercise folder with
+tests but no manifest (a small course of one's own) is graded with the defaults.
 """
 
 from __future__ import annotations
@@ -30,11 +38,12 @@ class CourseError(Exception):
 class Exercise:
     """One exercise's manifest."""
 
-    name: str  # the module students write, e.g. "reber"
+    name: str  # the module students write (the folder's name)
     title: str = ""  # what students build, in a line
     order: int = 10**6  # its place in the chapter; exercises without one come last
     points: float = DEFAULT_POINTS  # what its tests are worth in all
     calibration: str = ""  # the page (from the course root) where its thresholds come from
+    helpers: list[str] = field(default_factory=list)  # its modules in grader/worker/helpers/
     returns: dict = field(default_factory=dict)  # function → declared return type
 
 
@@ -75,7 +84,10 @@ class Course:
 
     @property
     def has_hidden_tests(self) -> bool:
-        return any((self.tests_dir / "hidden").glob("test_*.py"))
+        return any(self.tests_dir.glob("*/hidden/test_*.py"))
+
+    def exercise_dir(self, name: str) -> Path:
+        return self.tests_dir / name
 
     def manifest_path(self, name: str) -> Path:
         return self.tests_dir / name / MANIFEST_NAME
@@ -98,8 +110,8 @@ class Course:
 
     def exercises(self) -> list[str]:
         """Exercise names that have tests here, in the chapter's order."""
-        with_tests = {p.stem.removeprefix("test_") for p in self.tests_dir.glob("*/test_*.py")}
-        return self.ordered(with_tests)
+        tests = [*self.tests_dir.glob("*/test_*.py"), *self.tests_dir.glob("*/hidden/test_*.py")]
+        return self.ordered(p.relative_to(self.tests_dir).parts[0] for p in tests)
 
     def ordered(self, names) -> list[str]:
         """``names`` in the chapter's order (by manifest), unknown names last, sorted."""
@@ -121,14 +133,39 @@ class Course:
         exercises: list[str] | None = None,
         visibilities: tuple[str, ...] = ("public", "hidden"),
     ) -> list[Path]:
-        names = exercises or self.exercises()
+        """The test files of ``exercises`` (default: all), public and/or hidden."""
         files = []
-        for name in names:
-            for visibility in visibilities:
-                path = self.tests_dir / visibility / f"test_{name}.py"
-                if path.is_file():
-                    files.append(path)
+        for name in exercises or self.exercises():
+            if "public" in visibilities:
+                files += sorted(self.exercise_dir(name).glob("test_*.py"))
+            if "hidden" in visibilities:
+                files += sorted((self.exercise_dir(name) / "hidden").glob("test_*.py"))
         return files
+
+    def public_files(self, name: str) -> list[Path]:
+        """What a student bundle ships of the exercise's test folder."""
+        folder = self.exercise_dir(name)
+        names = ("__init__.py", MANIFEST_NAME)
+        return sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file()
+            and (p.name in names or (p.name.startswith("test_") and p.suffix == ".py"))
+        )
+
+    def private_files(self, name: str) -> list[Path]:
+        """Everything else of the exercise's test folder: hidden tests, fixtures,
+        calibration. None of it ever ships to students."""
+        public = set(self.public_files(name))
+        return sorted(
+            p
+            for p in self.exercise_dir(name).rglob("*")
+            if p.is_file() and p not in public and "__pycache__" not in p.parts
+        )
+
+    def exercise_of(self, test_file: Path) -> str:
+        """The exercise a test file belongs to: the first folder below ``tests_dir``."""
+        return Path(test_file).resolve().relative_to(self.tests_dir.resolve()).parts[0]
 
     def suite_hash(self) -> str:
         """Changes when any test, manifest, helper or the grader changes: a batch regrades."""

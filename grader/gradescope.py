@@ -31,6 +31,10 @@ VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "simple_format", "html", "md", "ansi"}
 TEST_VISIBILITY = {"public": "visible", "hidden": "after_published"}
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed: the same course gives the same zip
+# What grading does not need: the fixtures and calibration that live beside the tests.
+COURSE_SKIPPED = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.pyo", ".*", "wrong", "right", "calibrat*"
+)
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image:
@@ -85,7 +89,7 @@ Upload this zip as a programming assignment's autograder ("Zip file upload").
 `/autograder/venv`; `run_autograder` grades each submission on the public and hidden
 tests of: {exercises}.
 
-Students submit their modules (`reber.py`, ...), a folder or a `.zip` of them, or their
+Students submit their modules (`<exercise>.py`, ...), a folder or a `.zip` of them, or their
 notebooks (one or several `.ipynb`, cells tagged `# exercise: NAME`).
 
 Settings: at least 2 CPUs and 6 GB of memory; a timeout of 30 minutes or more when
@@ -105,7 +109,7 @@ def build_autograder(course: Course, out_zip: Path) -> list[str]:
     """Write the autograder zip; returns the names of its entries."""
     if not course.has_hidden_tests:
         raise AutograderError(
-            f"{course.tests_dir / 'hidden'} holds no tests: a Gradescope "
+            f"{course.tests_dir} holds no hidden tests: a Gradescope "
             "autograder needs the hidden tests"
         )
     exercises = course.exercises()
@@ -116,7 +120,9 @@ def build_autograder(course: Course, out_zip: Path) -> list[str]:
         (source / "README.md").write_text(README.format(exercises=", ".join(exercises)))
         (source / "setup.sh").write_text(SETUP_SH)
         (source / "run_autograder").write_text(RUN_AUTOGRADER)
-        shutil.copytree(course.tests_dir, source / "course" / "tests" / "exercises", ignore=SKIPPED)
+        shutil.copytree(
+            course.tests_dir, source / "course" / "tests" / "exercises", ignore=COURSE_SKIPPED
+        )
         if course.solutions_dir.is_dir():
             shutil.copytree(course.solutions_dir, source / "course" / "solutions", ignore=SKIPPED)
         out_zip.parent.mkdir(parents=True, exist_ok=True)

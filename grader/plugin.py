@@ -1,7 +1,7 @@
 """The pytest plugin of the exercise tests: fixtures, points, visibility, verdicts.
 
-Exercise tests live in ``tests/exercises/public/test_<exercise>.py`` (shipped to
-students) and ``tests/exercises/hidden/test_<exercise>.py`` (instructors only). They
+Exercise tests live in ``tests/exercises/<exercise>/test_public.py`` (shipped to
+students) and ``tests/exercises/<exercise>/hidden/test_hidden.py`` (instructors only). They
 run in this trusted process and reach the submission through the ``student``
 fixture (and the reference solution through ``reference``). Each test carries
 ``@pytest.mark.points(n)``; an exercise's tests sum to 20.
@@ -180,10 +180,15 @@ def student_rng(student: Submission, seed: int):
 
 # -- verdicts -------------------------------------------------------------------------
 def test_identity(item: pytest.Item) -> tuple[str, str]:
-    """(exercise, visibility) of a test, from its marker or its file's place."""
+    """(exercise, visibility) of a test, from its file's place in the course
+    (``tests/exercises/<exercise>/[hidden/]test_*.py``) or its ``exercise`` marker."""
     path = Path(str(item.fspath))
     marker = item.get_closest_marker("exercise")
-    exercise = marker.args[0] if marker else path.stem.removeprefix("test_")
+    if marker:
+        exercise = marker.args[0]
+    else:
+        root = find_course_root(path.parent)
+        exercise = Course(root).exercise_of(path) if root else path.parent.name
     visibility = "hidden" if path.parent.name == "hidden" else "public"
     return exercise, visibility
 

@@ -28,12 +28,21 @@ from pathlib import Path
 import nbformat
 
 import grader
-from grader.course import MANIFEST_NAME, Course
+from grader.course import Course
 from grader.notebooks import exercise_notebook
 
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 # Paths no release may hold, whatever put them there.
-FORBIDDEN_PARTS = {"solutions", "hidden", "fixtures", "selftest", "calibration", "bench"}
+FORBIDDEN_PARTS = {
+    "solutions",
+    "hidden",
+    "wrong",
+    "right",
+    "fixtures",
+    "selftest",
+    "calibration",
+    "bench",
+}
 # A solution line shorter than this (non-blank characters) is too common to be a leak:
 # `return model`, `else:`, `)`.
 MIN_LEAK_CHARS = 16
@@ -92,7 +101,7 @@ def released_exercises(course: Course) -> tuple[list[str], list[str]]:
     warnings += [
         f"{name} has no public tests: students get its stub and notebook only"
         for name in names
-        if not (course.tests_dir / "public" / f"test_{name}.py").is_file()
+        if not course.test_files([name], ("public",))
     ]
     return names, warnings
 
@@ -150,24 +159,14 @@ def _write_bundle(course: Course, exercises: list[str], dest: Path) -> None:
         ):
             shutil.copyfile(path, dest / "exercises" / path.name)
     tests = dest / "tests" / "exercises"
-    (tests / "public").mkdir(parents=True)
-    for name in ("pytest.ini", "conftest.py"):
-        shutil.copyfile(course.tests_dir / name, tests / name)
-    for name in exercises:  # the manifests: return types and points, public by design
-        if course.manifest_path(name).is_file():
-            (tests / name).mkdir()
-            shutil.copyfile(course.manifest_path(name), tests / name / MANIFEST_NAME)
-    public = course.tests_dir / "public"
-    for path in sorted(public.iterdir()):
-        is_test = path.name.startswith("test_") and path.suffix == ".py"
-        if path.name.startswith((".", "__pycache__")) or (
-            is_test and path.stem.removeprefix("test_") not in exercises
-        ):
-            continue
-        if path.is_dir():
-            shutil.copytree(path, tests / "public" / path.name, ignore=SKIPPED)
-        else:
-            shutil.copyfile(path, tests / "public" / path.name)
+    tests.mkdir(parents=True)
+    for name in ("pytest.ini", "conftest.py", "__init__.py"):
+        if (course.tests_dir / name).is_file():
+            shutil.copyfile(course.tests_dir / name, tests / name)
+    for name in exercises:  # its manifest and public tests; nothing of hidden/, wrong/...
+        (tests / name).mkdir()
+        for path in course.public_files(name):
+            shutil.copyfile(path, tests / name / path.name)
     copy_package(dest)
     (dest / "pyproject.toml").write_text(package_pyproject())
     (dest / "notebooks").mkdir()
@@ -306,10 +305,12 @@ def sha256(path: Path) -> str:
 # -- the leak scan -------------------------------------------------------------------
 def scan_bundle(bundle: Path, course: Course) -> list[Leak]:
     """Every leak of hidden material in ``bundle`` (empty when it is clean)."""
-    shipped_public = _files(course.tests_dir / "public") + _files(course.stubs_dir)
+    exercises = course.exercises()
+    shipped_public = [p for n in exercises for p in course.public_files(n)]
+    shipped_public += _files(course.stubs_dir)
     public_hashes = {sha256(p) for p in shipped_public}
     public_names = {p.name for p in shipped_public}
-    hidden_files = _files(course.tests_dir / "hidden")
+    hidden_files = [p for n in exercises for p in course.private_files(n)]
     hidden_digests = {
         p: sha256(p) for p in hidden_files + _files(course.solutions_dir) if p.stat().st_size
     }
@@ -350,9 +351,9 @@ def scan_bundle(bundle: Path, course: Course) -> list[Leak]:
 def hidden_test_names(course: Course) -> dict[str, str]:
     """Names of the hidden tests (``test_*`` functions) that no public test shares."""
 
-    def names(folder: Path) -> dict[str, str]:
+    def names(files: list[Path]) -> dict[str, str]:
         found = {}
-        for path in _files(folder):
+        for path in files:
             if path.suffix == ".py":
                 for node in ast.walk(ast.parse(path.read_text(errors="replace"))):
                     if isinstance(
@@ -361,12 +362,12 @@ def hidden_test_names(course: Course) -> dict[str, str]:
                         found[node.name] = path.relative_to(course.root).as_posix()
         return found
 
-    public = names(course.tests_dir / "public")
-    return {
-        name: where
-        for name, where in names(course.tests_dir / "hidden").items()
-        if name not in public
-    }
+    public: dict[str, str] = {}
+    hidden: dict[str, str] = {}
+    for exercise in course.exercises():
+        public |= names(course.test_files([exercise], ("public",)))
+        hidden |= names(course.private_files(exercise))
+    return {name: where for name, where in hidden.items() if name not in public}
 
 
 def solution_lines(course: Course) -> dict[str, str]:

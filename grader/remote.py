@@ -1,8 +1,8 @@
 """What exercise tests hold: proxies that forward calls to a worker.
 
-    reber = student.reber                                   # a module of the submission
-    ids = reber.string_to_ids("BTE")                        # plain data comes back
-    model = reber.train_classifier.options(timeout=130, keep=True)(X, y, Xv, yv)
+    grammar = student.grammar                               # a module of the submission
+    ids = grammar.string_to_ids("BTE")                      # plain data comes back
+    model = grammar.train_classifier.options(timeout=130, keep=True)(X, y, Xv, yv)
     probs = model.predict(X_test, verbose=0)                # methods of kept objects
     rng = student.helper("make_rng")(seed, keep=True)       # built worker-side
 

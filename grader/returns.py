@@ -7,10 +7,10 @@ A course declares its functions' return types once, in each exercise's manifest
     generate_dataset = "tuple[array, array]"
     train_classifier = { type = "object", means = "a keras.Model" }
 
-so that a submission whose ``generate_dataset`` returns only ``X`` fails with "reber.
-generate_dataset must return a tuple of 2 items (a NumPy array, a NumPy array); it
-returned an int32 array of shape (20, 27)" -- the student's error in the student's terms
--- rather than with a ``ValueError`` raised by the test that unpacked it.
+so that a submission whose ``generate_dataset`` returns only ``X`` fails with
+"grammar.generate_dataset must return a tuple of 2 items (a NumPy array, a NumPy array);
+it returned an int32 array of shape (20, 27)" -- the student's error in the student's
+terms -- rather than with a ``ValueError`` raised by the test that unpacked it.
 
 Types: ``any``, ``None``, ``bool``, ``int``, ``float`` (an int is a float), ``str``,
 ``array`` (a NumPy array: tensors come back as arrays), ``object`` (anything kept in the

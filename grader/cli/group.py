@@ -16,7 +16,7 @@ EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
 
 
 class DefaultGroup(click.Group):
-    """A group whose default command is `run`: `grade reber` means `grade run reber`."""
+    """A group whose default command is `run`: `grade NAME` means `grade run NAME`."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (
@@ -56,7 +56,7 @@ def main() -> None:
 
     \b
     grade                      grade ./exercises on every test present
-    grade reber                grade one exercise
+    grade NAME                 grade one exercise
     grade --submission X.zip   grade a folder, a zip or a notebook
     grade check                CI gate: reference full marks, stubs zero
     """

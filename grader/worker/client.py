@@ -3,7 +3,7 @@
 Tests never import student code. They call it through a ``Worker``::
 
     worker = Worker(LaunchSpec(submission_dir, work_dir))
-    ids = worker.call({"module": "reber", "attr": "string_to_ids"}, ["BT"], timeout=10)
+    ids = worker.call({"module": "grammar", "attr": "string_to_ids"}, ["BT"], timeout=10)
 
 Every call has a deadline kept here. When it passes, or the worker dies, the
 worker's whole process tree is killed, the call raises, and the next call starts a

@@ -47,8 +47,10 @@ def problems(course: Course, name: str) -> list[str]:
             f"its tests are worth {points:g} points, its manifest says {exercise.points:g} "
             f"(public {sum(public.values()):g}, hidden {sum(hidden.values()):g})"
         )
-    found += [f"{test} has no @pytest.mark.points" for test, p in {**public, **hidden}.items() if not p]
-    found += _wrong_fixture_problems(course, name, set(hidden))
+    found += [
+        f"{test} has no @pytest.mark.points" for test, p in {**public, **hidden}.items() if not p
+    ]
+    found += _wrong_fixture_problems(course, name, set(hidden), set(public))
     found += _return_problems(course, name, stub)
     for helper in exercise.helpers:
         if not (course.root / "grader" / "worker" / "helpers" / f"{helper}.py").is_file():
@@ -74,7 +76,9 @@ def _tests(files: list[Path]) -> dict[str, float]:
     return tests
 
 
-def _wrong_fixture_problems(course: Course, name: str, hidden: set[str]) -> list[str]:
+def _wrong_fixture_problems(
+    course: Course, name: str, hidden: set[str], public: set[str]
+) -> list[str]:
     found = []
     patches = sorted((course.tests_dir / name / "wrong").glob("*.patch"))
     proven: set[str] = set()
@@ -88,7 +92,7 @@ def _wrong_fixture_problems(course: Course, name: str, hidden: set[str]) -> list
         except PatchError as exc:
             found.append(f"the wrong fixture {where} is broken: {exc}")
             continue
-        unknown = [t for t in fixture.tests if t not in hidden]
+        unknown = [t for t in fixture.tests if t not in hidden | public]
         if unknown:
             found.append(f"the wrong fixture {where} names tests that do not exist: {unknown}")
         proven |= set(fixture.tests)
@@ -131,14 +135,23 @@ def _calibration_problems(course: Course, name: str) -> list[str]:
     page = course.exercise(name).calibration
     if not thresholds and not page:
         return []
+    found = []
+    if thresholds and not (course.tests_dir / name / "calibrate.py").is_file():
+        found.append(
+            f"its hidden tests have thresholds {thresholds} but no script "
+            f"tests/exercises/{name}/calibrate.py calibrates them"
+        )
     if not page:
-        return [f"its hidden tests have thresholds {thresholds} but its manifest names no "
-                "calibration page"]
+        return [
+            *found,
+            f"its hidden tests have thresholds {thresholds} but its manifest "
+            "names no calibration page",
+        ]
     path = course.root / page
     if not path.is_file():
-        return [f"its manifest names the calibration page {page}, which does not exist"]
+        return [*found, f"its manifest names the calibration page {page}, which does not exist"]
     text = path.read_text()
-    return [
+    return found + [
         f"{page} does not explain the threshold {threshold} of its hidden tests"
         for threshold in thresholds
         if threshold not in text

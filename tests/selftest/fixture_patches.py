@@ -135,11 +135,14 @@ def make_patch(exercise: str, edited: str, why: str, tests: list[str], message: 
             edited.splitlines(keepends=True),
             f"solutions/{exercise}.py",
             f"{exercise}.py",
+            n=1,  # patches apply at their line numbers exactly: one line of context is enough
         )
     )
     if not diff:
         raise PatchError("the edited module is the reference: there is no bug")
-    header = f"why: {why}\ntests: {' '.join(tests)}\n" + (f"message: {message}\n" if message else "")
+    header = f"why: {why}\ntests: {' '.join(tests)}\n" + (
+        f"message: {message}\n" if message else ""
+    )
     return header + diff
 
 

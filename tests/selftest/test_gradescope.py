@@ -83,7 +83,7 @@ def test_zip_has_the_scripts_the_course_and_the_hidden_tests(tmp_path):
         "run_autograder",
         "pyproject.toml",
         "grader/__init__.py",
-        "course/tests/exercises/hidden/test_echo.py",
+        "course/tests/exercises/echo/hidden/test_hidden.py",
         "course/solutions/echo.py",
     } <= names
     assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
@@ -122,7 +122,7 @@ def test_results_json_hides_grader_errors_from_students():
         "score": 0.0,
         "status": "grader_error",
         "warnings": [],
-        "message": "pytest exit 3: tests/exercises/hidden/test_echo.py expected 42",
+        "message": "pytest exit 3: tests/exercises/echo/hidden/test_hidden.py expected 42",
         "exercises": {
             "echo": {
                 "tests": [

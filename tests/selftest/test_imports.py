@@ -81,7 +81,7 @@ def test_no_function_level_import_of_the_grader(name):
         f"{MODULES[name].relative_to(PACKAGE.parent)}:{line} imports {imported}"
         for imported, line, at_top in grader_imports(MODULES[name])
         if not at_top
-        and not (imported.split(".")[0] in OPTIONAL)
+        and imported.split(".")[0] not in OPTIONAL
         and imported.split(".")[0] == "grader"
     ]
     assert not hidden, "function-level imports of the grader (a hidden cycle?): " + str(hidden)

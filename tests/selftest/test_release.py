@@ -52,15 +52,15 @@ def test_release_holds_what_students_need_and_nothing_else(release):
         "tests/exercises/conftest.py",
     } <= files
     assert not any(
-        part in {"solutions", "hidden", "fixtures", "selftest", "__pycache__"}
+        part in {"solutions", "hidden", "wrong", "right", "fixtures", "selftest", "__pycache__"}
         for path in files
         for part in path.split("/")
     )
-    assert not any(path.endswith("_support.py") for path in files)
+    assert not any(path.endswith(("support.py", "calibrate.py", ".patch")) for path in files)
     public = {
-        f"tests/exercises/public/test_{n}.py"
+        f"tests/exercises/{n}/{name}"
         for n in release.exercises
-        if (ROOT / "tests/exercises/public" / f"test_{n}.py").is_file()
+        for name in ("test_public.py", "exercise.toml", "__init__.py")
     }
     assert public <= files
 
@@ -113,8 +113,8 @@ def fake_course(tmp_path) -> Course:
 def test_leak_scan_names_every_kind_of_leak(fake_course, tmp_path):
     bundle = build_release(fake_course, tmp_path / "out").folder
     assert scan_bundle(bundle, fake_course) == []
-    hidden = fake_course.tests_dir / "hidden" / "test_echo.py"
-    shutil.copyfile(hidden, bundle / "tests" / "exercises" / "public" / "test_more.py")
+    hidden = fake_course.tests_dir / "echo" / "hidden" / "test_hidden.py"
+    shutil.copyfile(hidden, bundle / "tests" / "exercises" / "echo" / "test_more.py")
     with open(bundle / "README.md", "a") as readme:
         readme.write("\nHint: test_square wants big numbers.\n")
     with open(bundle / "exercises" / "echo.py", "a") as stub:
@@ -122,7 +122,7 @@ def test_leak_scan_names_every_kind_of_leak(fake_course, tmp_path):
     (bundle / "solutions").mkdir()
     (bundle / "solutions" / "notes.txt").write_text("nothing\n")
     leaks = {(leak.path, leak.kind) for leak in scan_bundle(bundle, fake_course)}
-    assert ("tests/exercises/public/test_more.py", "hidden file") in leaks
+    assert ("tests/exercises/echo/test_more.py", "hidden file") in leaks
     assert ("README.md", "hidden test name") in leaks
     assert ("exercises/echo.py", "reference solution line") in leaks
     assert ("solutions/notes.txt", "forbidden folder") in leaks

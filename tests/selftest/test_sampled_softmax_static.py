@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 from conftest import ROOT
 
-SUPPORT = ROOT / "tests" / "exercises" / "hidden" / "sampled_softmax_support.py"
+SUPPORT = ROOT / "tests" / "exercises" / "sampled_softmax" / "hidden" / "support.py"
 
 
 @pytest.fixture(scope="module")

@@ -33,9 +33,10 @@ COURSE_FILES = {
             exercise(name): the exercise a test belongs to
         """,
     "tests/exercises/conftest.py": 'pytest_plugins = ["grader.plugin"]\n',
-    "tests/exercises/public/__init__.py": "",
-    "tests/exercises/hidden/__init__.py": "",
-    "tests/exercises/public/test_adder.py": """\
+    "tests/exercises/__init__.py": "",
+    "tests/exercises/adder/__init__.py": "",
+    "tests/exercises/adder/hidden/__init__.py": "",
+    "tests/exercises/adder/test_public.py": """\
         import pytest
 
 
@@ -44,7 +45,7 @@ COURSE_FILES = {
             got = student.adder.add.options(timeout=3)(2, 3)
             assert got == 5, f"add(2, 3) should be 5, got {got}"
         """,
-    "tests/exercises/hidden/test_adder.py": f"""\
+    "tests/exercises/adder/hidden/test_hidden.py": f"""\
         import pytest
 
 

@@ -1,0 +1,1 @@
+"""The exercise tests, one package per exercise (unique module names)."""

@@ -1,0 +1,1 @@
+"""Hidden tests of `beam_search`: instructors only, never released."""

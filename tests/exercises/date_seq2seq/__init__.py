@@ -1,0 +1,1 @@
+"""Tests of the exercise `date_seq2seq`."""

@@ -1,0 +1,1 @@
+"""Hidden tests of `date_seq2seq`: instructors only, never released."""

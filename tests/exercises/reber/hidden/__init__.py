@@ -1,0 +1,1 @@
+"""Hidden tests of `reber`: instructors only, never released."""

@@ -1,0 +1,1 @@
+"""Hidden tests of `sampled_softmax`: instructors only, never released."""

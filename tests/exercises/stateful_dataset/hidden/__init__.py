@@ -1,0 +1,1 @@
+"""Hidden tests of `stateful_dataset`: instructors only, never released."""
