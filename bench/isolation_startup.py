@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.worker import isolation, launch
-from grader.worker.client import Worker
-from grader.worker.launch import LaunchSpec
+from grader.sandbox import isolation, spawn
+from grader.sandbox.client import Worker
+from grader.sandbox.spawn import LaunchSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 FAKE_SOLUTIONS = ROOT / "tests" / "fixtures" / "fake_course" / "solutions"
@@ -67,17 +67,17 @@ def launcher_only() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "work"
         work.mkdir()
-        plan = isolation.plan(FAKE_SOLUTIONS, work, launch.Limits().rlimits(), 256)
+        plan = isolation.plan(FAKE_SOLUTIONS, work, isolation.Limits().rlimits(), 256)
         read, write = os.pipe()
         plan["report_fd"] = write
         started = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(isolation.LAUNCHER), launch.json.dumps(plan)],
+            isolation.launcher_command(plan),
             pass_fds=(write,),
             stderr=subprocess.DEVNULL,
         )
         os.close(write)
-        report = launch._read_report(read)
+        report = spawn.read_report(read)
         elapsed = time.perf_counter() - started
         os.close(read)
         process.wait()

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from grader.remote import Submission
-from grader.worker.client import Worker
-from grader.worker.launch import LaunchSpec
+from grader.proxies import Submission
+from grader.sandbox.client import Worker
+from grader.sandbox.spawn import LaunchSpec
 
 MODULE = """
 def echo(x):

@@ -37,8 +37,8 @@ from grader.grading import (
 from grader.reports import write_reports
 from grader.results import RESULTS_NAME, append_result, end_torn_line, read_results
 from grader.safe_text import SUBMISSION_SUFFIXES, printable, unique_ids
+from grader.sandbox.isolation import EnvironmentModified
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
-from grader.worker.isolation import EnvironmentModified
 
 LOCK_NAME = ".batch.lock"
 STAGING_NAME = ".staging"

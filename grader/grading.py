@@ -26,8 +26,8 @@ import grader
 from grader.course import Course
 from grader.result import Result, new_exercise, new_result, new_test, total
 from grader.safe_text import submission_id
+from grader.sandbox.isolation import EnvironmentModified, guard_environment, share_with_worker
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
-from grader.worker.isolation import EnvironmentModified, guard_environment, share_with_worker
 
 SUITE_TIMEOUT_S = 3600
 

@@ -25,9 +25,9 @@ import numpy as np
 import pytest
 
 from grader.course import Course, find_course_root
-from grader.remote import Submission
+from grader.proxies import SubmissionProxy
 from grader.returns import ReturnSpec, course_returns
-from grader.worker.client import (
+from grader.sandbox.client import (
     GraderError,
     StudentError,
     SubmissionFault,
@@ -35,7 +35,8 @@ from grader.worker.client import (
     WorkerCrashed,
     WorkerTimeout,
 )
-from grader.worker.launch import GiB, LaunchSpec, Limits
+from grader.sandbox.isolation import GiB, Limits
+from grader.sandbox.spawn import LaunchSpec
 
 MESSAGE_LIMIT = 1500
 
@@ -100,7 +101,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     config.stash[PRELOAD_TF] = not (numpy_only or config.getoption("no_preload_tf"))
 
 
-def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submission:
+def _start_submission(config: pytest.Config, folder: Path, label: str) -> SubmissionProxy:
     limits = Limits(memory_bytes=int(config.getoption("worker_memory_gb") * GiB))
     preload_tf = config.stash.get(PRELOAD_TF, not config.getoption("no_preload_tf"))
     spec = LaunchSpec(
@@ -111,7 +112,7 @@ def _start_submission(config: pytest.Config, folder: Path, label: str) -> Submis
         preload_tf=preload_tf,
         limits=limits,
     )
-    return Submission(Worker(spec), label, config.stash[RETURNS])
+    return SubmissionProxy(Worker(spec), label, config.stash[RETURNS])
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +174,7 @@ def rng(seed: int) -> np.random.Generator:
 
 
 @pytest.fixture
-def student_rng(student: Submission, seed: int):
+def student_rng(student: SubmissionProxy, seed: int):
     """A generator in the worker, seeded like ``rng``, for the student's ``rng`` arguments."""
     return student.helper("make_rng").options(keep=True)(seed + 1)
 

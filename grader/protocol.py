@@ -5,11 +5,11 @@ None, bool, int, float, str, bytes, lists, tuples, dicts and NumPy arrays of a
 numeric or bool dtype. A few extension types name things that stay on one side:
 
 - ``Handle``: an object kept in the worker (a Keras model, a dataset), named by id;
-- ``Remote``: a function of the trusted side that the worker may call back;
+- ``Callback``: a function of the trusted side that the worker may call back;
 - ``Ref``: a function of the student's module, named for a worker-side helper.
 
 Messages are length-prefixed frames on a pipe. Both directions use dicts with a
-``kind`` key; their shapes are listed in ``grader.worker.client`` and
+``kind`` key; their shapes are listed in ``grader.sandbox.client`` and
 ``grader.worker.harness``, the only two users of this module.
 """
 
@@ -49,7 +49,7 @@ class Handle:
 
 
 @dataclass(frozen=True)
-class Remote:
+class Callback:
     """A trusted-side function the worker may call while a call is running."""
 
     id: int
@@ -91,7 +91,7 @@ class _Encoder:
             return msgpack.ExtType(
                 _EXT_HANDLE, self.pack([value.id, value.type_name, value.generation])
             )
-        if isinstance(value, Remote):
+        if isinstance(value, Callback):
             return msgpack.ExtType(_EXT_REMOTE, self.pack(value.id))
         if isinstance(value, Ref):
             return msgpack.ExtType(_EXT_REF, self.pack([value.module, value.attr]))
@@ -139,7 +139,7 @@ class _Decoder:
             handle_id, type_name, generation = self.unpack(data)
             return Handle(int(handle_id), str(type_name), int(generation))
         if code == _EXT_REMOTE:
-            return Remote(int(self.unpack(data)))
+            return Callback(int(self.unpack(data)))
         if code == _EXT_REF:
             module, attr = self.unpack(data)
             return Ref(str(module), str(attr))

@@ -27,7 +27,7 @@ import numpy as np
 
 from grader.course import Course
 from grader.protocol import Handle
-from grader.worker.client import SubmissionFault
+from grader.sandbox.client import SubmissionFault
 
 _TOKEN = re.compile(r"\s*([A-Za-z_]+|\[|\]|,|\|)")
 _SIMPLE = {

@@ -34,7 +34,7 @@ from grader.batch import (
 from grader.cli.group import EXIT_ERROR, EXIT_FULL, course_option, load_course, main
 from grader.grading import GradeOptions
 from grader.reports import ReportError, write_reports
-from grader.worker.isolation import EnvironmentModified
+from grader.sandbox.isolation import EnvironmentModified
 
 EXIT_INTERRUPTED = 130
 

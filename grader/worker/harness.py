@@ -1,6 +1,6 @@
 """The untrusted worker: imports the student's modules and runs calls on request.
 
-It runs in a fresh interpreter started by ``grader.worker.launch``. Nothing it sends
+It runs in a fresh interpreter started by ``grader.sandbox.spawn``. Nothing it sends
 back is trusted: it reports what the student's code returned or raised, never a
 verdict. Requests (trusted → worker) are::
 
@@ -30,7 +30,7 @@ import traceback
 import numpy as np
 
 from grader import protocol
-from grader.protocol import Handle, Ref, Remote
+from grader.protocol import Callback, Handle, Ref
 
 MAX_TEXT = 4000
 
@@ -100,7 +100,7 @@ class Harness:
     def resolve(self, value):
         if isinstance(value, Handle):
             return self.kept_object(value)
-        if isinstance(value, Remote):
+        if isinstance(value, Callback):
             return self.remote_function(value)
         if isinstance(value, Ref):
             return self.student_function(value.module, value.attr)
@@ -126,7 +126,7 @@ class Harness:
             return getattr(module, name)
         raise CallFailed(f"unknown call target {spec!r}", where="grader")
 
-    def remote_function(self, remote: Remote):
+    def remote_function(self, remote: Callback):
         """A callable that asks the trusted side, which answers with plain data."""
 
         def call_trusted_side(*args):

@@ -1,8 +1,8 @@
 """The worker's launcher: apply a sandbox plan to this process, then exec the worker.
 
-Run as ``python -I -S launcher.py PLAN_JSON [WORKER_ARGV...]`` by ``grader.worker.launch``
+Run as ``python -I -S launcher.py PLAN_JSON [WORKER_ARGV...]`` by ``grader.sandbox.spawn``
 (with no worker argv it stops after applying the plan: a probe). It imports only the
-standard library, never the grader. The plan, built by ``grader.worker.isolation``
+standard library, never the grader. The plan, built by ``grader.sandbox.isolation``
 from what the host offers, is applied in this order: parent-death signal (the worker
 dies with the grader); namespaces (an empty network namespace; a pid namespace whose
 process 1 is the worker, this launcher waiting outside; unprivileged, a user namespace;

@@ -30,9 +30,9 @@ import grader
 from grader.cli import main
 from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
-from grader.worker import isolation, launch
-from grader.worker.client import Worker
-from grader.worker.launch import LaunchError, LaunchSpec
+from grader.sandbox import isolation, spawn
+from grader.sandbox.client import Worker
+from grader.sandbox.spawn import LaunchError, LaunchSpec
 
 FAKE_COURSE = Course(FIXTURES / "fake_course")
 HOSTILE = FIXTURES / "hostile_os"
@@ -414,10 +414,10 @@ def test_covers_hide_closed_directories_but_keep_needed_entries(tmp_path):
 
 def test_disk_usage_counts_and_caps_entries(tmp_path):
     (tmp_path / "a").write_bytes(b"x" * 100_000)
-    assert 100_000 <= launch.dir_usage(tmp_path) < 200_000
+    assert 100_000 <= spawn.dir_usage(tmp_path) < 200_000
     for i in range(30):
         (tmp_path / str(i)).touch()
-    assert launch.dir_usage(tmp_path, max_entries=20) == sys.maxsize
+    assert spawn.dir_usage(tmp_path, max_entries=20) == sys.maxsize
 
 
 NOBODY = {"uid": 65534, "gid": 65534}

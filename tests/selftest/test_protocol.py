@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from grader import protocol
-from grader.protocol import Handle, Ref, Remote
+from grader.protocol import Callback, Handle, Ref
 
 
 @pytest.mark.parametrize(
@@ -32,7 +32,7 @@ from grader.protocol import Handle, Ref, Remote
         np.array(3.5, np.float32),
         np.array([1 + 2j], np.complex64),
         Handle(3, "Sequential", 2),
-        Remote(7),
+        Callback(7),
         Ref("reber", "f"),
     ],
 )

@@ -5,6 +5,7 @@ value comes back from the worker; an exception a test raises while it uses a stu
 value is the student's error too. Only a fault of the grader itself is a grader error.
 """
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -25,21 +26,24 @@ from grader.returns import (
     describe,
     parse,
 )
-from grader.worker.client import GraderError
+from grader.sandbox.client import GraderError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_course_declares_every_function_it_tests():
-    specs = course_returns(Course(ROOT))
+def test_every_function_the_tests_call_has_a_declared_return_type():
+    course = Course(ROOT)
+    specs = course_returns(course)
     called = set()
-    for test_file in (ROOT / "tests" / "exercises").glob("*/test_*.py"):
-        text = test_file.read_text()
-        module = test_file.stem.removeprefix("test_")
-        for spec_name in specs:
-            if spec_name.startswith(module + ".") and f".{spec_name.split('.')[1]}" in text:
-                called.add(spec_name)
-    assert called, "no declared function is called by the tests"
+    for name in course.exercises():
+        for path in (course.tests_dir / name).rglob("*.py"):
+            called |= {
+                f"{module}.{function}"
+                for module, function in re.findall(r"student\.(\w+)\.(\w+)", path.read_text())
+                if function not in ("ref", "options")
+            }
+    assert called, "the tests call no student function"
+    assert not called - set(specs), f"called without a declared return type: {called - set(specs)}"
     assert specs["reber.generate_dataset"].describe() == "a tuple (X, y) of two NumPy arrays"
 
 
@@ -127,7 +131,7 @@ def test_only_the_graders_own_faults_are_grader_errors(exc, fault):
 def test_a_wrong_return_type_is_graded_as_the_students_error(tmp_path):
     course = make_course(tmp_path / "course")
     manifest = course.tests_dir / "adder" / "exercise.toml"
-    manifest.parent.mkdir()
+    manifest.parent.mkdir(exist_ok=True)
     manifest.write_text('[returns]\nadd = "int"\nmul = "int"\n')
     folder = folder_submission(
         tmp_path, "strings", PERFECT.replace("return a + b", "return str(a + b)")

@@ -8,7 +8,7 @@ model is trained once, on dates generated here, and scored on dates it never saw
 import numpy as np
 import pytest
 
-from grader.worker.client import StudentError
+from grader.sandbox.client import StudentError
 
 from .support import (
     FIRST_DAY,

@@ -13,7 +13,7 @@ points (and the reverse).
 import numpy as np
 import pytest
 
-from grader.worker.client import StudentError
+from grader.sandbox.client import StudentError
 
 from .support import (
     as_pairs,

@@ -25,6 +25,7 @@ installed. ``GRADE_ISOLATION`` chooses less: ``off`` (resource limits only) or
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import functools
 import json
@@ -43,8 +44,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grader
+import grader.worker
 
-LAUNCHER = Path(__file__).with_name("launcher.py")
+LAUNCHER = Path(grader.worker.__file__).with_name("launcher.py")  # runs in the worker
 SANDBOX_UID_BASE = 2_100_000_000  # above the ranges sssd and friends map users to
 PROBE_TIMEOUT_S = 10
 HOST_ENV = "GRADE_ISOLATION_HOST"
@@ -91,6 +93,91 @@ class Host:
     mount_namespace: bool = False  # root: hides directories from the sandbox user
     sandbox_user: dict | None = None  # root: {"uid_base": n} or {"uid": n, "gid": n}
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+@dataclass
+class Limits:
+    """What one worker may use. Memory is watched on RSS; the rest are rlimits."""
+
+    memory_bytes: int = 6 * GiB
+    address_space_bytes: int = 32 * GiB  # TensorFlow reserves far more than it uses
+    file_size_bytes: int = 64 * MiB
+    open_files: int = 1024
+    cpu_seconds: int = 4 * 3600
+    processes: int = 256  # threads included; applied where counted per worker
+    disk_bytes: int = 512 * MiB  # the work dir's total size, watched by the client
+
+    def rlimits(self) -> dict[str, tuple[int, int]]:
+        return {
+            "RLIMIT_AS": (self.address_space_bytes, self.address_space_bytes),
+            "RLIMIT_FSIZE": (self.file_size_bytes, self.file_size_bytes),
+            "RLIMIT_NOFILE": (self.open_files, self.open_files),
+            "RLIMIT_CORE": (0, 0),
+            "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5),
+        }
+
+
+def worker_environment(work_dir: Path, threads: int) -> dict[str, str]:
+    """The worker's whole environment, built from an allowlist (no tokens, no PYTHONPATH)."""
+    threads = str(max(1, threads))
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "HOME": str(work_dir),
+        "TMPDIR": str(work_dir),
+        "USER": "grade-worker",  # the sandbox uid may have no passwd entry
+        "LOGNAME": "grade-worker",
+        "PYTHONHASHSEED": "0",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": threads,
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "MALLOC_ARENA_MAX": "2",
+        "CUDA_VISIBLE_DEVICES": "",
+        "KERAS_BACKEND": "tensorflow",
+        "KERAS_HOME": str(work_dir / ".keras"),
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(work_dir / ".matplotlib"),
+    }
+
+
+def launcher_command(plan: dict, worker: list[str] = ()) -> list[str]:
+    """The one command line that starts a worker: the launcher applies ``plan`` (the
+    sandbox), then ``exec``s ``worker`` (the worker's own command, if any)."""
+    return [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(plan), *worker]
+
+
+_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
+
+
+@functools.lru_cache(maxsize=1)
+def protect_grader() -> dict[str, bool]:
+    """Harden this (trusted) process before it starts workers; idempotent.
+
+    Non-dumpable: no worker can read our ``/proc/<pid>/mem``, ``environ`` or ``maps``
+    (nor ptrace us), even under the same uid. Child subreaper: orphans of our workers
+    (double-forked daemons) re-parent to us, so ``kill_tree`` can sweep them.
+    """
+    done = {"non_dumpable": False, "subreaper": False}
+    if not sys.platform.startswith("linux"):
+        return done
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return done
+    done["non_dumpable"] = libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    done["subreaper"] = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    return done
 
 
 @functools.lru_cache(maxsize=1)
@@ -196,22 +283,20 @@ PROBE_WORKER = "import grader.worker.harness, numpy; print('ok')"
 def _start_probe_worker(found: Host) -> str | None:
     """``None`` if a worker interpreter starts and imports the harness in ``found``'s
     sandbox (laid out as in grading), else why not."""
-    from grader.worker import launch
-
     scratch = Path(tempfile.mkdtemp(prefix="grade-probe-"))
     try:
-        spec = launch.LaunchSpec(scratch / "submission", scratch / "work", threads=1)
-        spec.submission_dir.mkdir()
-        spec.work_dir.mkdir()
-        (spec.submission_dir / "probe.py").write_text("")
-        share_with_worker(spec.submission_dir)
-        steps = plan(spec.submission_dir, spec.work_dir, spec.limits.rlimits(), 64, found)
+        submission_dir, work_dir = scratch / "submission", scratch / "work"
+        submission_dir.mkdir()
+        work_dir.mkdir()
+        (submission_dir / "probe.py").write_text("")
+        share_with_worker(submission_dir)
+        steps = plan(submission_dir, work_dir, Limits().rlimits(), 64, found)
         command = [sys.executable, "-s", "-P", "-B", "-c", PROBE_WORKER]
         try:
             done = subprocess.run(
-                [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(steps), *command],
-                cwd=spec.work_dir,
-                env=launch.worker_environment(spec),
+                launcher_command(steps, command),
+                cwd=work_dir,
+                env=worker_environment(work_dir, threads=1),
                 stdin=subprocess.DEVNULL,
                 capture_output=True,
                 timeout=PROBE_TIMEOUT_S * 6,
@@ -309,7 +394,7 @@ def _probe_all(probes: dict[str, dict], notes: list[str]) -> dict[str, bool]:
     running = {}
     for name, probe in probes.items():
         running[name] = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(probe)],
+            launcher_command(probe),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -456,10 +541,8 @@ def _may(path: str, uid: int, gid: int, other_bit: int) -> bool:
 
 # -- what was applied, in words ---------------------------------------------------------------
 def grader_protections() -> dict[str, bool]:
-    """The trusted process's own hardening (see ``launch.protect_grader``)."""
-    from grader.worker import launch
-
-    return launch.protect_grader()
+    """The trusted process's own hardening (``protect_grader``)."""
+    return protect_grader()
 
 
 def assess(report: dict, notes: list[str] | tuple[str, ...] = ()) -> dict:

@@ -11,8 +11,6 @@ the result's ``isolation`` provenance.
 
 from __future__ import annotations
 
-import ctypes
-import functools
 import json
 import os
 import select
@@ -25,32 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from grader.worker import isolation
-
-GiB = 1024**3
-MiB = 1024**2
-
-
-@dataclass
-class Limits:
-    """What one worker may use. Memory is watched on RSS; the rest are rlimits."""
-
-    memory_bytes: int = 6 * GiB
-    address_space_bytes: int = 32 * GiB  # TensorFlow reserves far more than it uses
-    file_size_bytes: int = 64 * MiB
-    open_files: int = 1024
-    cpu_seconds: int = 4 * 3600
-    processes: int = 256  # threads included; applied where counted per worker
-    disk_bytes: int = 512 * MiB  # the work dir's total size, watched by the client
-
-    def rlimits(self) -> dict[str, tuple[int, int]]:
-        return {
-            "RLIMIT_AS": (self.address_space_bytes, self.address_space_bytes),
-            "RLIMIT_FSIZE": (self.file_size_bytes, self.file_size_bytes),
-            "RLIMIT_NOFILE": (self.open_files, self.open_files),
-            "RLIMIT_CORE": (0, 0),
-            "RLIMIT_CPU": (self.cpu_seconds, self.cpu_seconds + 5),
-        }
+from grader.sandbox import isolation
 
 
 @dataclass
@@ -63,7 +36,7 @@ class LaunchSpec:
     threads: int = 2
     preload_tf: bool = True
     generation: int = 0
-    limits: Limits = field(default_factory=Limits)
+    limits: isolation.Limits = field(default_factory=isolation.Limits)
 
 
 class LaunchError(Exception):
@@ -71,36 +44,6 @@ class LaunchError(Exception):
 
 
 REPORT_TIMEOUT_S = 60.0
-
-
-def worker_environment(spec: LaunchSpec) -> dict[str, str]:
-    """The worker's whole environment, built from an allowlist (no tokens, no PYTHONPATH)."""
-    threads = str(max(1, spec.threads))
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "HOME": str(spec.work_dir),
-        "TMPDIR": str(spec.work_dir),
-        "USER": "grade-worker",  # the sandbox uid may have no passwd entry
-        "LOGNAME": "grade-worker",
-        "PYTHONHASHSEED": "0",
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "TF_NUM_INTRAOP_THREADS": threads,
-        "TF_NUM_INTEROP_THREADS": threads,
-        "OMP_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-        "MALLOC_ARENA_MAX": "2",
-        "CUDA_VISIBLE_DEVICES": "",
-        "KERAS_BACKEND": "tensorflow",
-        "KERAS_HOME": str(spec.work_dir / ".keras"),
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": str(spec.work_dir / ".matplotlib"),
-    }
 
 
 def worker_command(spec: LaunchSpec, request_fd: int, response_fd: int, plan: dict) -> list[str]:
@@ -126,30 +69,7 @@ def worker_command(spec: LaunchSpec, request_fd: int, response_fd: int, plan: di
     ]
     if spec.preload_tf:
         worker.append("--preload-tf")
-    return [python, "-I", "-S", str(isolation.LAUNCHER), json.dumps(plan), *worker]
-
-
-_PR_SET_DUMPABLE, _PR_SET_CHILD_SUBREAPER = 4, 36
-
-
-@functools.lru_cache(maxsize=1)
-def protect_grader() -> dict[str, bool]:
-    """Harden this (trusted) process before it starts workers; idempotent.
-
-    Non-dumpable: no worker can read our ``/proc/<pid>/mem``, ``environ`` or ``maps``
-    (nor ptrace us), even under the same uid. Child subreaper: orphans of our workers
-    (double-forked daemons) re-parent to us, so ``kill_tree`` can sweep them.
-    """
-    done = {"non_dumpable": False, "subreaper": False}
-    if not sys.platform.startswith("linux"):
-        return done
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return done
-    done["non_dumpable"] = libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
-    done["subreaper"] = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    return done
+    return isolation.launcher_command(plan, worker)
 
 
 def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
@@ -158,7 +78,7 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
     The process carries ``isolation``: what the launcher applied, assessed (see
     ``isolation.assess``). Raises ``LaunchError`` when the sandbox cannot be set up.
     """
-    protect_grader()
+    isolation.protect_grader()
     spec.work_dir.mkdir(parents=True, exist_ok=True)
     request_read, request_write = os.pipe()
     response_read, response_write = os.pipe()
@@ -172,7 +92,7 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
         process = subprocess.Popen(
             worker_command(spec, request_read, response_write, plan),
             cwd=spec.work_dir,
-            env=worker_environment(spec),
+            env=isolation.worker_environment(spec.work_dir, spec.threads),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
@@ -190,7 +110,7 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
         for fd in (request_read, response_write, report_write):
             os.close(fd)
     try:
-        report = _read_report(report_read)
+        report = read_report(report_read)
     finally:
         os.close(report_read)
     if "error" in report:
@@ -209,7 +129,7 @@ def start_process(spec: LaunchSpec) -> tuple[subprocess.Popen, int, int]:
     return process, request_write, response_read
 
 
-def _read_report(fd: int) -> dict:
+def read_report(fd: int) -> dict:
     """The launcher's JSON report, complete when it closes the pipe (before the exec)."""
     data, deadline = b"", time.monotonic() + REPORT_TIMEOUT_S
     while True:

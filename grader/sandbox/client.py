@@ -22,9 +22,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from grader import protocol
-from grader.protocol import Handle, Remote
-from grader.worker import launch
-from grader.worker.launch import LaunchSpec
+from grader.protocol import Callback, Handle
+from grader.sandbox import spawn
+from grader.sandbox.spawn import LaunchSpec
 
 STARTUP_TIMEOUT_S = 120.0
 MEMORY_CHECK_EVERY_S = 0.25
@@ -97,7 +97,7 @@ class Worker:
             work_dir=Path(tempfile.mkdtemp(prefix="grade-worker-")),
         )
         self._work_dir = spec.work_dir
-        self.process, self._request_fd, self._response_fd = launch.start_process(spec)
+        self.process, self._request_fd, self._response_fd = spawn.start_process(spec)
         _live_workers.add(self)
         started = time.monotonic()
         ready = self._receive(started + STARTUP_TIMEOUT_S, "starting the worker")
@@ -112,7 +112,7 @@ class Worker:
         if self.process is None:
             return
         _live_workers.discard(self)
-        launch.kill_tree(self.process, spare=_spared_pids())
+        spawn.kill_tree(self.process, spare=_spared_pids())
         for fd in (self._request_fd, self._response_fd):
             try:
                 os.close(fd)
@@ -232,7 +232,7 @@ class Worker:
         if callable(value) and not isinstance(value, (Handle, type)):
             remote_id = next(self._remote_ids)
             self._remotes[remote_id] = value
-            return Remote(remote_id)
+            return Callback(remote_id)
         if isinstance(value, list):
             return [self._wrap_callables(v) for v in value]
         if isinstance(value, tuple):
@@ -281,9 +281,9 @@ class Worker:
         if now - self._last_memory_check < MEMORY_CHECK_EVERY_S or self.process is None:
             return
         self._last_memory_check = now
-        if launch.tree_rss(self.process.pid) > self.spec.limits.memory_bytes:
+        if spawn.tree_rss(self.process.pid) > self.spec.limits.memory_bytes:
             raise _MemoryExceeded()
-        if launch.dir_usage(self._work_dir) > self.spec.limits.disk_bytes:
+        if spawn.dir_usage(self._work_dir) > self.spec.limits.disk_bytes:
             raise _DiskExceeded()
 
     def _fail_crash(self, message: str):

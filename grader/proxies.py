@@ -15,13 +15,13 @@ from typing import Any
 
 from grader.protocol import Handle, Ref
 from grader.returns import ReturnSpec, check_return
-from grader.worker.client import Worker
+from grader.sandbox.client import Worker
 
 DEFAULT_TIMEOUT_S = 30.0
 
 
 def _unwrap(value):
-    if isinstance(value, RemoteObject):
+    if isinstance(value, ObjectProxy):
         return value.handle
     if isinstance(value, list):
         return [_unwrap(v) for v in value]
@@ -32,7 +32,7 @@ def _unwrap(value):
     return value
 
 
-class RemoteFunction:
+class FunctionProxy:
     """A function that lives in the worker."""
 
     def __init__(
@@ -49,9 +49,9 @@ class RemoteFunction:
         self._keep = keep
         self._returns = returns
 
-    def options(self, *, timeout: float | None = None, keep: bool | None = None) -> RemoteFunction:
+    def options(self, *, timeout: float | None = None, keep: bool | None = None) -> FunctionProxy:
         """The same function with another deadline, or keeping its result in the worker."""
-        return RemoteFunction(
+        return FunctionProxy(
             self._worker,
             self._target,
             self._timeout if timeout is None else timeout,
@@ -74,11 +74,11 @@ class RemoteFunction:
         if self._returns is not None:
             check_return(repr(self), self._returns, value, kept=self._keep)
         if isinstance(value, Handle):
-            return RemoteObject(self._worker, value)
+            return ObjectProxy(self._worker, value)
         return value
 
 
-class RemoteObject:
+class ObjectProxy:
     """An object kept in the worker (a model, a dataset); its methods return data."""
 
     def __init__(self, worker: Worker, handle: Handle):
@@ -89,22 +89,22 @@ class RemoteObject:
     def type_name(self) -> str:
         return self.handle.type_name
 
-    def method(self, name: str) -> RemoteFunction:
-        return RemoteFunction(self._worker, {"handle": self.handle, "attr": name})
+    def method(self, name: str) -> FunctionProxy:
+        return FunctionProxy(self._worker, {"handle": self.handle, "attr": name})
 
-    def __getattr__(self, name: str) -> RemoteFunction:
+    def __getattr__(self, name: str) -> FunctionProxy:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.method(name)
 
     def __call__(self, *args, **kwargs):
-        return RemoteFunction(self._worker, {"handle": self.handle, "attr": None})(*args, **kwargs)
+        return FunctionProxy(self._worker, {"handle": self.handle, "attr": None})(*args, **kwargs)
 
     def __repr__(self) -> str:
         return f"<remote {self.handle.type_name} #{self.handle.id}>"
 
 
-class RemoteModule:
+class ModuleProxy:
     """A module of the submission, imported in the worker on first use."""
 
     def __init__(self, worker: Worker, name: str, returns: dict[str, ReturnSpec] | None = None):
@@ -112,11 +112,11 @@ class RemoteModule:
         self._name = name
         self._returns = returns or {}
 
-    def __getattr__(self, attr: str) -> RemoteFunction:
+    def __getattr__(self, attr: str) -> FunctionProxy:
         if attr.startswith("_"):
             raise AttributeError(attr)
         target = {"module": self._name, "attr": attr}
-        return RemoteFunction(
+        return FunctionProxy(
             self._worker, target, returns=self._returns.get(f"{self._name}.{attr}")
         )
 
@@ -128,7 +128,7 @@ class RemoteModule:
         return Ref(self._name, attr)
 
 
-class Submission:
+class SubmissionProxy:
     """One submission (student's, reference or stubs) behind one worker."""
 
     def __init__(self, worker: Worker, label: str, returns: dict[str, ReturnSpec] | None = None):
@@ -136,10 +136,10 @@ class Submission:
         self.label = label
         self.returns = returns or {}  # "module.function" → its declared return type
 
-    def module(self, name: str) -> RemoteModule:
-        return RemoteModule(self.worker, name, self.returns)
+    def module(self, name: str) -> ModuleProxy:
+        return ModuleProxy(self.worker, name, self.returns)
 
-    def __getattr__(self, name: str) -> RemoteModule:
+    def __getattr__(self, name: str) -> ModuleProxy:
         if name.startswith("_"):
             raise AttributeError(name)
         return self.module(name)
@@ -147,9 +147,9 @@ class Submission:
     def __repr__(self) -> str:
         return f"<{self.label} submission>"
 
-    def helper(self, name: str) -> RemoteFunction:
+    def helper(self, name: str) -> FunctionProxy:
         """A grader function run in the worker (see ``grader.worker.helpers``)."""
-        return RemoteFunction(self.worker, {"helper": name})
+        return FunctionProxy(self.worker, {"helper": name})
 
     def close(self) -> None:
         self.worker.stop()
