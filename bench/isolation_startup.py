@@ -19,7 +19,6 @@ import dataclasses
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable

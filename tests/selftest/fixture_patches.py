@@ -15,8 +15,8 @@ hidden tests must reject it::
 A patch applies exactly (no fuzz, no offset): when the reference changes under it, the
 self-test says so and the fixture is made again from today's reference, so it can never
 drift into "an older reference with a bug". To make one: copy the reference, put the bug
-in, and run ``python tests/selftest/fixture_patches.py EXERCISE BUG EDITED.py --why ...
---tests ...``.
+in, and run ``python tests/selftest/fixture_patches.py make EXERCISE BUG EDITED.py --why
+... --tests ...``; ``... materialise PATCH DEST`` writes its module, to grade by hand.
 """
 
 from __future__ import annotations
@@ -147,14 +147,22 @@ def make_patch(exercise: str, edited: str, why: str, tests: list[str], message: 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Make a wrong fixture from an edited reference.")
-    parser.add_argument("exercise")
-    parser.add_argument("bug", help="the fixture's name, e.g. no_id_shift")
-    parser.add_argument("edited", type=Path, help="the reference with one bug put in")
-    parser.add_argument("--why", required=True, help="the bug, in a line")
-    parser.add_argument("--tests", required=True, nargs="+", help="hidden tests that reject it")
-    parser.add_argument("--message", default="", help="text the failure's message must show")
+    parser = argparse.ArgumentParser(description="Wrong fixtures: make one, or make its module.")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    make = verbs.add_parser("make", help="a fixture from the reference with one bug put in")
+    make.add_argument("exercise")
+    make.add_argument("bug", help="the fixture's name, e.g. no_id_shift")
+    make.add_argument("edited", type=Path, help="the reference with one bug put in")
+    make.add_argument("--why", required=True, help="the bug, in a line")
+    make.add_argument("--tests", required=True, nargs="+", help="hidden tests that reject it")
+    make.add_argument("--message", default="", help="text the failure's message must show")
+    module = verbs.add_parser("materialise", help="write a fixture's module into a folder")
+    module.add_argument("patch", type=Path)
+    module.add_argument("dest", type=Path, help="the folder to grade, e.g. /tmp/bug")
     args = parser.parse_args()
+    if args.verb == "materialise":
+        print(materialise(read_fixture(args.patch), args.dest))
+        return
     text = make_patch(args.exercise, args.edited.read_text(), args.why, args.tests, args.message)
     path = ROOT / "tests" / "exercises" / args.exercise / "wrong" / f"{args.bug}.patch"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -43,13 +43,13 @@ from grader.results import RESULTS_NAME
 
 FIRST, LAST = "!control_first", "~control_last"
 settings.register_profile(
-    "default",
+    "hostile-default",
     max_examples=6,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.register_profile("slow", max_examples=60, deadline=None)
+settings.register_profile("hostile-slow", max_examples=60, deadline=None)
 
 
 @pytest.fixture(scope="module")
@@ -136,14 +136,14 @@ def test_a_class_of_every_hostile_case(course, alone):
 
 
 @given(entries=st.lists(st.tuples(names, hostile_entries), min_size=1, max_size=3))
-@settings(settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")))
+@settings(settings.get_profile(f"hostile-{os.environ.get('HYPOTHESIS_PROFILE', 'default')}"))
 def test_any_class_folder_is_graded_whole(course, alone, entries):
     grade_hostile_class(course, alone, entries)
 
 
 @pytest.mark.slow
 @given(entries=st.lists(st.tuples(names, hostile_entries), min_size=1, max_size=5))
-@settings(settings.get_profile("slow"), suppress_health_check=list(HealthCheck))
+@settings(settings.get_profile("hostile-slow"), suppress_health_check=list(HealthCheck))
 def test_any_class_folder_is_graded_whole_long_run(course, alone, entries):
     grade_hostile_class(course, alone, entries)
 

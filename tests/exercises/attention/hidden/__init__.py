@@ -1,0 +1,1 @@
+"""Hidden tests of `attention`: instructors only, never released."""
