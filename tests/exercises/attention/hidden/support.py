@@ -36,9 +36,11 @@ def sinusoidal(max_length: int, depth: int) -> np.ndarray:
 
 def ragged_ids(rng, batch: int, length: int, pad_id: int = 0) -> np.ndarray:
     """Int ids (batch, length), each row post-padded with ``pad_id`` to its own length
-    (at least one real token)."""
+    (at least one real token; the first row full, the last padded when it can be)."""
     lengths = rng.integers(1, length + 1, batch)
     lengths[0] = length  # one full row
+    if batch > 1:
+        lengths[-1] = max(1, length - 1)  # and one padded row, when there is room
     ids = rng.integers(1, 50, (batch, length))
     ids[ids == pad_id] = pad_id + 1
     ids[np.arange(length)[None, :] >= lengths[:, None]] = pad_id
