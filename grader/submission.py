@@ -125,12 +125,15 @@ def _module_root(folder: Path, exercises: frozenset[str]) -> Path:
     return folder
 
 
-def _shadowed_names(exercises: frozenset[str]) -> set[str]:
+def _shadowed_names(exercises: frozenset[str], notes: list[str]) -> set[str]:
     names = set(sys.stdlib_module_names) | set(sys.builtin_module_names)
     try:
         names |= set(importlib.metadata.packages_distributions())
-    except Exception:  # broken metadata must not stop grading
-        pass
+    except (OSError, ValueError, KeyError) as exc:  # broken metadata must not stop grading
+        notes.append(
+            f"the installed packages could not be listed ({exc}): modules were "
+            "checked against the standard library only"
+        )
     return names - exercises
 
 
@@ -172,7 +175,7 @@ def _relative(filename, root: Path) -> str:
 def _copy_folder(
     root: Path, dest: Path, warnings: list[str], exercises: frozenset[str]
 ) -> PreparedSubmission:
-    shadowed = _shadowed_names(exercises)
+    shadowed = _shadowed_names(exercises, warnings)
     total, count = 0, 0
     for path, size in _walk_regular_files(root, warnings):
         relative = path.relative_to(root)
@@ -336,8 +339,8 @@ def _strip_magics(text: str) -> list[str]:
 
 
 def _from_notebook(source: Path, dest: Path, exercises: frozenset[str]) -> PreparedSubmission:
-    shadowed = _shadowed_names(exercises)
-    warnings = []
+    warnings: list[str] = []
+    shadowed = _shadowed_names(exercises, warnings)
     for name, code in notebook_modules(source, sorted(exercises)).items():
         if name in shadowed:
             warnings.append(f"refused cells tagged {name!r}: the name would shadow a module")

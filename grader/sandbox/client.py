@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import psutil
+
 from grader import protocol
 from grader.protocol import Callback, Handle
 from grader.sandbox import spawn
@@ -328,9 +330,7 @@ def _spared_pids() -> set[int]:
             continue
         spared.add(worker.process.pid)
         try:
-            import psutil
-
             spared.update(p.pid for p in psutil.Process(worker.process.pid).children(True))
-        except Exception:  # the process may be gone already
-            pass
+        except psutil.Error:  # the process is gone already: nothing of it to spare
+            continue
     return spared
