@@ -34,15 +34,15 @@ def test_no_exercise_name_in_the_grader_outside_worker_helpers(course):
 
 
 def test_an_incomplete_exercise_is_named(tmp_path):
-    """A sixth exercise, begun but not finished: every missing piece is said."""
+    """A new exercise, begun but not finished: every missing piece is said."""
     root = tmp_path / "course"
     shutil.copytree(ROOT / "tests" / "exercises", root / "tests" / "exercises")
     shutil.copytree(ROOT / "solutions", root / "solutions")
     shutil.copytree(ROOT / "exercises", root / "exercises")
-    folder = root / "tests" / "exercises" / "attention"
+    folder = root / "tests" / "exercises" / "quiz"
     (folder / "hidden").mkdir(parents=True)
     (folder / "exercise.toml").write_text(
-        'title = "masked multi-head attention"\norder = 6\npoints = 20\n'
+        'title = "a quiz"\norder = 9\npoints = 20\n'
         'calibration = ""\n[returns]\npadding_mask = "array"\n'
     )
     (folder / "test_public.py").write_text(
@@ -52,18 +52,18 @@ def test_an_incomplete_exercise_is_named(tmp_path):
         "import pytest\n\nACCURACY_THRESHOLD = 0.9\n\n\n"
         "@pytest.mark.points(10)\ndef test_masks(student):\n    pass\n"
     )
-    said = problems(Course(root), "attention")
+    said = problems(Course(root), "quiz")
     assert said == [
-        "missing exercises/attention.py (the stub students fill in)",
-        "missing solutions/attention.py (the reference solution)",
-        "missing tests/exercises/attention/__init__.py (the package marker of its tests)",
-        "missing tests/exercises/attention/hidden/__init__.py (the package marker of its "
+        "missing exercises/quiz.py (the stub students fill in)",
+        "missing solutions/quiz.py (the reference solution)",
+        "missing tests/exercises/quiz/__init__.py (the package marker of its tests)",
+        "missing tests/exercises/quiz/hidden/__init__.py (the package marker of its "
         "hidden tests)",
         "its tests are worth 15 points, its manifest says 20 (public 5, hidden 10)",
-        "hidden tests that no wrong fixture (tests/exercises/attention/wrong/*.patch) proves "
+        "hidden tests that no wrong fixture (tests/exercises/quiz/wrong/*.patch) proves "
         "able to fail: ['test_masks']",
         "its hidden tests have thresholds ['ACCURACY_THRESHOLD'] but no script "
-        "tests/exercises/attention/calibrate.py calibrates them",
+        "tests/exercises/quiz/calibrate.py calibrates them",
         "its hidden tests have thresholds ['ACCURACY_THRESHOLD'] but its manifest names no "
         "calibration page",
     ]
