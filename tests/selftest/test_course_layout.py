@@ -57,8 +57,7 @@ def test_an_incomplete_exercise_is_named(tmp_path):
         "missing exercises/quiz.py (the stub students fill in)",
         "missing solutions/quiz.py (the reference solution)",
         "missing tests/exercises/quiz/__init__.py (the package marker of its tests)",
-        "missing tests/exercises/quiz/hidden/__init__.py (the package marker of its "
-        "hidden tests)",
+        "missing tests/exercises/quiz/hidden/__init__.py (the package marker of its hidden tests)",
         "its tests are worth 15 points, its manifest says 20 (public 5, hidden 10)",
         "hidden tests that no wrong fixture (tests/exercises/quiz/wrong/*.patch) proves "
         "able to fail: ['test_masks']",
