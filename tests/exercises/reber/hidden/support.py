@@ -112,3 +112,50 @@ def long_range_pairs(rng: np.random.Generator, n: int, min_length: int = 20):
             flipped = s[0] + ("P" if s[1] == "T" else "T") + s[2:]
             pairs.append((s, flipped))
     return pairs
+
+
+# -- other grammars: the contract's functions take any grammar ---------------------------
+# One substitution can stay valid here: "AXC" and "BXC" differ in one place only.
+TWIN = [[("A", 1), ("B", 1)], [("X", 2)], [("C", None)]]
+# Multi-character productions, a nested grammar, a loop, and two branches that start with
+# the same character (a walk cannot tell them apart by their first letter).
+RICH = [
+    [("ab", 1), ("a", 2)],
+    [(TWIN, 3), ("c", 1)],
+    [("bb", 3)],
+    [("d", None), ("e", None)],
+]
+# Characters a corruption may use: the grammars' own and some they never produce.
+OTHER_CHARS = "ABCXabcdeQZ"
+
+
+def accepts(string: str, grammar) -> bool:
+    """Whether ``grammar`` can produce ``string`` (any grammar of the contract's form),
+    by the positions a walk can reach: a set of (position) per state, no backtracking."""
+
+    def ends(grammar, start: int, state) -> set[int]:
+        if state is None:
+            return {start}
+        found: set[int] = set()
+        for production, next_state in grammar[state]:
+            if isinstance(production, list):
+                middles = ends(production, start, 0)
+            else:
+                middles = (
+                    {start + len(production)} if string.startswith(production, start) else set()
+                )
+            for middle in middles:
+                found |= ends(grammar, middle, next_state)
+        return found
+
+    return len(string) in ends(grammar, 0, 0)
+
+
+def one_substitution_from_valid(string: str, grammar, chars: str) -> bool:
+    """Whether replacing one character of ``string`` by one of ``chars`` makes it valid."""
+    return any(
+        accepts(string[:i] + c + string[i + 1 :], grammar)
+        for i in range(len(string))
+        for c in chars
+        if c != string[i]
+    )

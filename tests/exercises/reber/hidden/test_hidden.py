@@ -10,12 +10,17 @@ import pytest
 from .support import (
     CHARS,
     EMBEDDED,
+    OTHER_CHARS,
     REBER,
+    RICH,
+    TWIN,
+    accepts,
     accepts_embedded,
     corrupt,
     ids,
     labelled_set,
     long_range_pairs,
+    one_substitution_from_valid,
     random_embedded,
     reber_path,
 )
@@ -45,7 +50,7 @@ def test_generated_strings_are_accepted(student, student_rng):
     )
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_transitions_are_uniform(student, student_rng):
     n = 3000
     strings = generate_many(student, EMBEDDED, student_rng, n)
@@ -88,7 +93,7 @@ def test_same_rng_state_same_strings(student, seed):
     assert corrupted[0] == corrupted[1], "generate_corrupted_string is not deterministic"
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_corrupted_strings_are_one_substitution_away(student, student_rng):
     strings = student.helper("call_many")(
         student.reber.ref("generate_corrupted_string"), 300, EMBEDDED, student_rng
@@ -124,6 +129,40 @@ def test_is_valid_matches_recognizer(student, rng):
     assert verdicts == [reber_path(s) is not None for s in reber_strings], (
         "is_valid is wrong on the plain (not embedded) Reber grammar"
     )
+
+
+@pytest.mark.points(2)
+def test_grammar_functions_take_any_grammar(student, student_rng, rng):
+    """The contract's grammar functions on grammars other than the book's: one where a
+    substitution can stay valid, multi-character productions, a nested grammar, a loop,
+    branches that share a first letter, and ``chars`` beyond the grammar's letters."""
+    for grammar in (TWIN, RICH):
+        strings = generate_many(student, grammar, student_rng, 200)
+        bad = [s for s in strings if not (isinstance(s, str) and accepts(s, grammar))]
+        assert not bad, f"generate_string gives strings outside another grammar, e.g. {bad[0]!r}"
+        corrupted = student.helper("call_many")(
+            student.reber.ref("generate_corrupted_string"), 300, grammar, student_rng, OTHER_CHARS
+        )
+        for s in corrupted:
+            assert isinstance(s, str) and set(s) <= set(OTHER_CHARS), (
+                f"generate_corrupted_string used a character outside chars: {s!r}"
+            )
+            assert not accepts(s, grammar), (
+                f"generate_corrupted_string returned a string the grammar accepts: {s!r} "
+                "(with some grammars a substitution can give another valid string)"
+            )
+            assert one_substitution_from_valid(s, grammar, OTHER_CHARS), (
+                f"{s!r} is not one character replacement away from a string of the grammar"
+            )
+        probes = strings[:40] + corrupted[:40] + [
+            "".join(rng.choice(list("ABCXabcde"), size=int(rng.integers(1, 9))))
+            for _ in range(60)
+        ] + ["", "a", "ab", "abAXCd", "abcAXCe", "abbd", "abbe", "aXCd"]  # fmt: skip
+        verdicts = student.helper("map_calls")(
+            student.reber.ref("is_valid"), [[s, grammar] for s in probes]
+        )
+        wrong = [s for s, v in zip(probes, verdicts, strict=True) if v is not accepts(s, grammar)]
+        assert not wrong, f"is_valid is wrong on another grammar, e.g. on {wrong[0]!r}"
 
 
 @pytest.mark.points(1)
