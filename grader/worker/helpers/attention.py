@@ -41,3 +41,16 @@ def gradients(function, query, key, value, mask, cotangent) -> list:
         output, _ = function(*inputs, mask)
         loss = tf.reduce_sum(tf.cast(output, tf.float32) * cotangent)
     return [None if g is None else np.asarray(g) for g in tape.gradient(loss, inputs)]
+
+
+def mha_gradients(function, query, value, weights, num_heads, attention_mask, cotangent) -> list:
+    """d sum(output * cotangent) / d (query, value) through a ``multi_head_attention``
+    (key = value), as float32 arrays (None where the graph is cut)."""
+    import tensorflow as tf
+
+    inputs = [tf.constant(x, tf.float32) for x in (query, value)]
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        output, _ = function(inputs[0], inputs[1], None, weights, num_heads, attention_mask)
+        loss = tf.reduce_sum(tf.cast(output, tf.float32) * cotangent)
+    return [None if g is None else np.asarray(g) for g in tape.gradient(loss, inputs)]

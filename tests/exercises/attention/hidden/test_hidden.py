@@ -122,27 +122,44 @@ def test_scaled_dot_product_attention_matches_the_formula(student, rng, banned):
         )
 
 
+def assert_same_gradients(got: list, expected: list, names: tuple, function: str) -> None:
+    for name, mine, theirs in zip(names, got, expected, strict=True):
+        assert mine is not None, (
+            f"no gradient flows from {function} to its {name}: use TensorFlow or keras.ops "
+            "all the way"
+        )
+        assert np.allclose(mine, theirs, atol=GRADIENT_TOLERANCE), (
+            f"the gradient of {function} with respect to its {name} is wrong"
+        )
+
+
 @pytest.mark.points(2)
-def test_scaled_dot_product_attention_is_differentiable(student, reference, rng, banned):
+def test_attention_functions_are_differentiable(student, reference, rng, banned):
     assert_no_ready_made(banned, "scaled_dot_product_attention")
     t, s, d, dv = 4, 6, 5, 3
     query, key = rng.normal(size=(2, t, d)), rng.normal(size=(2, s, d))
     value, cotangent = rng.normal(size=(2, s, dv)), rng.normal(size=(2, t, dv))
     mask = ragged_ids(rng, 2, s)[:, None, :] != 0  # every row keeps at least one key
     args = (query, key, value, mask, cotangent.astype(np.float32))
-    got = student.helper("attention.gradients")(
-        student.attention.ref("scaled_dot_product_attention"), *args
-    )
-    expected = reference.helper("attention.gradients")(
-        reference.attention.ref("scaled_dot_product_attention"), *args
-    )
-    for name, mine, theirs in zip(("query", "key", "value"), got, expected, strict=True):
-        assert mine is not None, (
-            f"no gradient flows to the {name}: use TensorFlow or keras.ops all the way"
-        )
-        assert np.allclose(mine, theirs, atol=GRADIENT_TOLERANCE), (
-            f"the gradient with respect to the {name} is wrong"
-        )
+    function = "scaled_dot_product_attention"
+    got = student.helper("attention.gradients")(student.attention.ref(function), *args)
+    expected = reference.helper("attention.gradients")(reference.attention.ref(function), *args)
+    assert_same_gradients(got, expected, ("query", "key", "value"), function)
+
+    assert_no_ready_made(banned, "multi_head_attention")
+    case = mha_case(rng)
+    value = case["value"]
+    weights = case["weights"]
+    weights[2] = (rng.normal(size=(value.shape[-1], *weights[2].shape[1:])) * 0.5).astype(
+        np.float32
+    )  # key = value
+    mask = case["ids"][:, None, :] != 0
+    cotangent = rng.normal(size=case["query"].shape).astype(np.float32)
+    args = (case["query"], value, weights, case["num_heads"], mask, cotangent)
+    function = "multi_head_attention"
+    got = student.helper("attention.mha_gradients")(student.attention.ref(function), *args)
+    expected = reference.helper("attention.mha_gradients")(reference.attention.ref(function), *args)
+    assert_same_gradients(got, expected, ("query", "value"), function)
 
 
 @pytest.mark.points(5)
