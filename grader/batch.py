@@ -260,7 +260,7 @@ def grade_batch(
     with _locked_out_dir(out_dir):
         end_torn_line(results_path)
         previous = read_results(results_path)
-        latest = previous.latest()
+        latest = previous.latest_per_exercises()
         if seed is None:  # a resumed batch keeps the seed it started with
             seed = _last_seed(previous.records)
         threads = max(1, available_cores() // jobs)
@@ -273,7 +273,7 @@ def grade_batch(
             for index, entry in enumerate(entries):
                 staged = stage(entry, staging_root / str(index), course, run_options)
                 key = run_key(staged.content, suite, exercises, run_options, seed)
-                old = latest.get(entry.id)
+                old = latest.get((entry.id, tuple(sorted(exercises))))
                 if (
                     not force
                     and old

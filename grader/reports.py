@@ -28,14 +28,15 @@ class ReportError(Exception):
 
 
 def load_results(out_dir: Path) -> tuple[list[dict], ResultsFile]:
-    """The latest result of each submission, sorted by id, and the file they came from."""
+    """The latest result of each submission (every exercise's latest grade), sorted by
+    id, and the file they came from."""
     path = Path(out_dir) / RESULTS_NAME
     if not path.is_file():
         raise ReportError(f"{path} does not exist: run grade batch first")
     results = read_results(path)
     if not results.records:
         raise ReportError(f"{path} holds no result")
-    latest = results.latest()
+    latest = results.merged()
     return [latest[key] for key in sorted(latest)], results
 
 

@@ -27,9 +27,43 @@ class ResultsFile:
     records: list[dict] = field(default_factory=list)
     damaged: int = 0
 
-    def latest(self) -> dict[str, dict]:
-        """Submission id → its last result."""
-        return {record["submission"]: record for record in self.records}
+    def latest_per_exercises(self) -> dict[tuple[str, tuple[str, ...]], dict]:
+        """(submission id, the exercises it was graded on) → the last such result: what a
+        rerun of the same exercises may keep."""
+        return {
+            (record["submission"], tuple(sorted(record.get("exercises", {})))): record
+            for record in self.records
+        }
+
+    def merged(self) -> dict[str, dict]:
+        """Submission id → its last result, plus the exercises only earlier runs graded.
+
+        A course graded exercise by exercise into one folder (``--exercise beam_search``
+        one week, ``--exercise sampled_softmax`` the next) keeps every exercise's latest
+        grade: the gradebook accumulates, ``results.jsonl`` stays the history.
+        """
+        merged: dict[str, dict] = {}
+        for record in self.records:  # in file order: a later line wins, exercise by exercise
+            earlier = merged.get(record["submission"])
+            if earlier is None:
+                merged[record["submission"]] = record
+                continue
+            carried = {
+                name: exercise
+                for name, exercise in earlier.get("exercises", {}).items()
+                if name not in record.get("exercises", {})
+            }
+            if not carried:
+                merged[record["submission"]] = record
+                continue
+            merged[record["submission"]] = {
+                **record,
+                "exercises": {**carried, **record.get("exercises", {})},
+                "score": record.get("score", 0) + sum(e.get("score", 0) for e in carried.values()),
+                "max_score": record.get("max_score", 0)
+                + sum(e.get("max_score", 0) for e in carried.values()),
+            }
+        return merged
 
 
 def read_results(path: Path) -> ResultsFile:
@@ -100,11 +134,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def exercise_names(results: list[dict]) -> list[str]:
-    """Every exercise of the results, in the course's order (as each result recorded it)."""
+    """Every exercise of the results, in the course's order as the results hold them
+    (exercises graded in separate runs: in the order they were first graded)."""
     names: dict[str, None] = {}
     for result in results:
-        for name in result.get("provenance", {}).get("exercises", []):
-            names.setdefault(name)
         for name in result.get("exercises", {}):
             names.setdefault(name)
     return list(names)

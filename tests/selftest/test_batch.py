@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from tiny_course import (
     OPTIONS,
     PERFECT,
     WRONG_MUL,
+    add_second_exercise,
     folder_submission,
     make_class,
     make_course,
@@ -156,6 +158,27 @@ def test_resume_skips_unchanged_and_regrades_changed(tmp_path, course):
     assert (third.graded, third.skipped) == (3, 0)
     fourth = grade_batch(folder, out, course, OPTIONS, jobs=2, seed=5)  # another seed
     assert (fourth.graded, fourth.skipped) == (3, 0)
+
+
+def test_a_course_graded_exercise_by_exercise_keeps_every_column(tmp_path):
+    """One exercise a week into the same folder: the gradebook accumulates, and a rerun
+    of an exercise already graded keeps its results."""
+    course = add_second_exercise(make_course(tmp_path / "course"))
+    folder = tmp_path / "class"
+    ada = folder_submission(folder, "ada", PERFECT)
+    (ada / "negate.py").write_text("def negate(x):\n    return -x\n")
+    folder_submission(folder, "bob", WRONG_MUL)
+    out = tmp_path / "out"
+    adder = replace(OPTIONS, exercises=("adder",))
+    negate = replace(OPTIONS, exercises=("negate",))
+    grade_batch(folder, out, course, adder, jobs=2, seed=7)
+    grade_batch(folder, out, course, negate, jobs=2, seed=7)
+    rows = (out / "gradebook.csv").read_text().splitlines()
+    assert rows[0] == "id,status,adder,negate,total,max"
+    assert "ada,graded,20,20,40,40" in rows and "bob,graded,12,0,12,40" in rows, rows
+    again = grade_batch(folder, out, course, adder, jobs=2)  # the same exercise again
+    assert (again.graded, again.skipped) == (0, 2)
+    assert (out / "gradebook.csv").read_text().splitlines() == rows
 
 
 def test_torn_last_line_is_ignored_and_regraded(tmp_path, course):

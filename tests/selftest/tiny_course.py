@@ -108,3 +108,27 @@ def make_class(folder: Path) -> Path:
     (folder / "broken.zip").write_bytes(b"PK\x03\x04 this is not really a zip")
     (folder / "notes.txt").write_text("not a submission")
     return folder
+
+
+# A second exercise, for a course graded exercise by exercise into one output folder.
+SECOND_EXERCISE_FILES = {
+    "tests/exercises/negate/__init__.py": "",
+    "tests/exercises/negate/test_public.py": """\
+        import pytest
+
+
+        @pytest.mark.points(20)
+        def test_negate(student):
+            assert student.negate.negate.options(timeout=3)(4) == -4, "negate(4) should be -4"
+        """,
+    "solutions/negate.py": "def negate(x):\n    return -x\n",
+    "exercises/negate.py": "def negate(x):\n    raise NotImplementedError\n",
+}
+
+
+def add_second_exercise(course: Course) -> Course:
+    for name, text in SECOND_EXERCISE_FILES.items():
+        path = course.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return Course(course.root)
