@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from grader.catalog import catalog, hidden_points_absent
 from grader.checks import run_check
 from grader.cli.group import (
     EXIT_ERROR,
@@ -151,3 +152,26 @@ def check_command(exercises, course_path, seed, threads) -> None:
         console.print(f"[red]FAIL[/] {offender}")
     console.print("[green]check passed[/]" if report.ok else "[red]check failed[/]")
     sys.exit(EXIT_FULL if report.ok else (EXIT_ERROR if report.infrastructure_error else EXIT_LOST))
+
+
+@main.command("list")
+@click.argument("exercises", nargs=-1)
+@course_option
+def list_command(exercises, course_path) -> None:
+    """List the tests of EXERCISES (default: all): points and what each checks."""
+    course = load_course(course_path)
+    check_exercise_names(course, exercises)
+    console = Console()
+    entries = catalog(course, list(exercises) or None)
+    for name in list(exercises) or course.exercises():
+        rows = [entry for entry in entries if entry.exercise == name]
+        total = sum(entry.points for entry in rows)
+        table = Table(title=f"{name}: {total:g} points in the tests here", title_justify="left")
+        for column in ("test", "points", "checks"):
+            table.add_column(column, overflow="fold")
+        for entry in rows:
+            label = entry.name + (" (hidden)" if entry.visibility == "hidden" else "")
+            table.add_row(label, f"{entry.points:g}", entry.description)
+        console.print(table)
+        if absent := hidden_points_absent(course, name):
+            console.print(f"  {absent:g} more points are in hidden tests, run by your instructor.")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fixture_patches import PatchError, apply_patch, read_fixture
 
+from grader.catalog import read_tests
 from grader.course import Course
 from grader.returns import SpecError, course_returns
 
@@ -61,19 +62,7 @@ def problems(course: Course, name: str) -> list[str]:
 
 def _tests(files: list[Path]) -> dict[str, float]:
     """Test function → its points (0 when it has no points marker)."""
-    tests = {}
-    for path in files:
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
-                tests[node.name] = next(
-                    (
-                        float(d.args[0].value)
-                        for d in node.decorator_list
-                        if isinstance(d, ast.Call) and ast.unparse(d.func) == "pytest.mark.points"
-                    ),
-                    0.0,
-                )
-    return tests
+    return {name: points for path in files for name, points, _ in read_tests(path)}
 
 
 def _wrong_fixture_problems(

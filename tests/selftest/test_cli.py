@@ -128,3 +128,11 @@ def test_shadowing_module_is_refused(tmp_path):
     code, result = grade_json("--submission", str(tmp_path))
     assert code == 0
     assert any("json.py" in warning for warning in result["warnings"])
+
+
+def test_list_names_every_test_with_its_points():
+    completed = grade("list", "--course", str(FAKE))
+    assert completed.returncode == 0, completed.stderr
+    for name in ("test_add ", "test_add_many (hidden)", "test_scale (hidden)", "test_square"):
+        assert name.strip() in completed.stdout, completed.stdout
+    assert "echo: 20 points in the tests here" in completed.stdout
