@@ -27,7 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader.course import Course
+from grader.assignments import apply_lateness, lateness, submitted_at
+from grader.course import Assignment, Course
 from grader.grading import (
     GradeOptions,
     describe_fault,
@@ -35,7 +36,13 @@ from grader.grading import (
     grade_prepared,
 )
 from grader.reports import write_reports
-from grader.results import RESULTS_NAME, append_result, end_torn_line, read_results
+from grader.results import (
+    RESULTS_NAME,
+    ResultsFile,
+    append_result,
+    end_torn_line,
+    read_results,
+)
 from grader.safe_text import SUBMISSION_SUFFIXES, printable, unique_ids
 from grader.sandbox.isolation import EnvironmentModified
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
@@ -80,6 +87,7 @@ class BatchSummary:
     threads: int
     wall_s: float
     ignored: list[str] = field(default_factory=list)
+    not_on_roster: list[str] = field(default_factory=list)  # submissions of nobody listed
     damaged_lines: int = 0
     reports: list[Path] = field(default_factory=list)
     report_problems: list[str] = field(default_factory=list)  # report files not written
@@ -179,6 +187,12 @@ def stage(entry: Entry, staging: Path, course: Course, options: GradeOptions) ->
     """Copy ``entry`` under ``staging`` and hash the copy; never raises for the entry."""
     try:
         prepared = prepare(entry.path, staging, course.exercises())
+        graded = list(options.exercises) or course.exercises()
+        if not any((prepared.folder / f"{name}.py").is_file() for name in graded):
+            message = f"nothing to grade: no module {', '.join(graded)} was handed in"
+            result = failed_result(entry.id, course, options, "empty", message)
+            result["warnings"] = prepared.warnings
+            return Staged(entry, None, "empty-" + content_hash(prepared), result)
         return Staged(entry, prepared, content_hash(prepared))
     except InvalidSubmission as exc:
         result = failed_result(entry.id, course, options, "invalid_submission", str(exc))
@@ -213,10 +227,18 @@ def _grade_guarded(staged: Staged, course: Course, options: GradeOptions) -> dic
 
 
 def run_key(
-    content: str, suite: str, exercises: list[str], options: GradeOptions, seed: int
+    content: str,
+    suite: str,
+    exercises: list[str],
+    options: GradeOptions,
+    seed: int,
+    context: dict | None = None,
 ) -> str:
-    """What a result depends on: when this is unchanged, the result still holds."""
+    """What a result depends on: when this is unchanged, the result still holds.
+    ``context``: what else the result was made with (an assignment's weights, the
+    submission's lateness)."""
     inputs = {
+        "context": context or {},
         "content": content,
         "suite": suite,
         "exercises": exercises,
@@ -238,6 +260,8 @@ def grade_batch(
     force: bool = False,
     executor: Executor | None = None,
     on_progress: Callable[[BatchEvent], None] | None = None,
+    assignment: Assignment | None = None,
+    roster: dict[str, dict] | None = None,
 ) -> BatchSummary:
     """Grade every submission of ``submissions_dir`` into ``out_dir`` and write the reports.
 
@@ -245,12 +269,21 @@ def grade_batch(
     ``executor`` runs), each worker with ``cores // jobs`` TensorFlow threads. Without
     ``force``, a submission whose last result has the same files, test suite, exercises
     and seed is not graded again; nor is one whose result was a grader error kept.
+
+    With an ``assignment``: its exercises, its weights (recorded for the gradebook) and
+    its late policy. With a ``roster``: a student who handed in nothing is ``missing``, a
+    submission of nobody on it is flagged. A submission graded before and gone from the
+    folder now is recorded ``removed``.
     """
     started = time.monotonic()
     notify = on_progress or (lambda event: None)
     options = options or GradeOptions()
     if jobs < 1:
         raise BatchError("--jobs must be at least 1")
+    if assignment is not None:
+        if options.exercises:
+            raise BatchError("give an assignment or exercises, not both")
+        options = replace(options, exercises=tuple(assignment.exercises))
     exercises = list(options.exercises) or course.exercises()
     if problem := course.unknown_exercises_message(exercises):
         raise BatchError(problem)
@@ -272,7 +305,8 @@ def grade_batch(
             kept: dict[str, dict] = {}
             for index, entry in enumerate(entries):
                 staged = stage(entry, staging_root / str(index), course, run_options)
-                key = run_key(staged.content, suite, exercises, run_options, seed)
+                context = _context(entry, assignment, roster)
+                key = run_key(staged.content, suite, exercises, run_options, seed, context)
                 old = latest.get((entry.id, tuple(sorted(exercises))))
                 if (
                     not force
@@ -289,9 +323,19 @@ def grade_batch(
                         "suite_hash": suite,
                         "key": key,
                         "seed": seed,
+                        **context,
                     }
                     pending.append((staged, meta))
-            total = len(entries)
+            absent = _absent(entries, roster, previous, exercises, course, run_options)
+            last = previous.merged()
+            for staged in absent:  # recorded like the others, without grading
+                key = run_key(staged.content, suite, exercises, run_options, seed)
+                old = last.get(staged.entry.id)
+                if old and old.get("batch", {}).get("key") == key:
+                    kept[staged.entry.id] = old
+                else:
+                    pending.append((staged, {"key": key, "seed": seed, "suite_hash": suite}))
+            total = len(entries) + len(absent)
             notify(BatchEvent("plan", done=len(kept), total=total, to_grade=len(pending)))
             for done, submission in enumerate(kept, start=1):
                 notify(
@@ -319,7 +363,10 @@ def grade_batch(
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
         reports = write_reports(out_dir)
-    current = {entry.id: fresh.get(entry.id) or kept[entry.id] for entry in entries}
+    current = {
+        sid: fresh.get(sid) or kept[sid]
+        for sid in [*(e.id for e in entries), *(staged.entry.id for staged in absent)]
+    }
     return BatchSummary(
         out_dir=out_dir,
         results=current,
@@ -329,10 +376,52 @@ def grade_batch(
         threads=threads,
         wall_s=round(time.monotonic() - started, 1),
         ignored=ignored,
+        not_on_roster=[e.id for e in entries if roster is not None and e.id not in roster],
         damaged_lines=previous.damaged,
         reports=reports.written,
         report_problems=reports.problems,
     )
+
+
+def _context(entry: Entry, assignment: Assignment | None, roster: dict | None) -> dict:
+    """What a submission's result depends on besides its files: the assignment (weights
+    for the gradebook), how late it came, whether its id is on the roster."""
+    context: dict = {}
+    if assignment is not None:
+        context["assignment"] = assignment.as_record()
+        try:
+            late = lateness(assignment, submitted_at(entry.path))
+        except OSError:  # a submission that cannot be timed is taken as on time
+            late = None
+        if late:
+            context["late"] = late
+    if roster is not None:
+        context["on_roster"] = entry.id in roster
+    return context
+
+
+def _absent(
+    entries: list[Entry],
+    roster: dict | None,
+    previous: ResultsFile,
+    exercises: list[str],
+    course: Course,
+    options: GradeOptions,
+) -> list[Staged]:
+    """Results for students with nothing in the folder: ``missing`` (on the roster) and
+    ``removed`` (graded before, gone now)."""
+    present = {entry.id for entry in entries}
+    absent = []
+    for sid in sorted(set(roster or ()) - present):
+        result = failed_result(sid, course, options, "missing", "nothing was handed in")
+        absent.append(Staged(Entry(sid, Path(sid)), None, "missing", result))
+    earlier = {r["submission"] for r in previous.records if r.get("status") != "missing"}
+    for sid in sorted(earlier - present - set(roster or ())):
+        message = "graded before, but no longer in the submissions folder"
+        result = failed_result(sid, course, options, "removed", message)
+        result.update(exercises={}, score=0.0, max_score=0.0)  # its grades stay, marked
+        absent.append(Staged(Entry(sid, Path(sid)), None, "removed", result))
+    return absent
 
 
 def _staging_root(out_dir: Path, executor: Executor | None) -> Path:
@@ -380,6 +469,10 @@ def _grade_all(
             except Exception as exc:  # the executor itself failed (a lost Dask worker...)
                 result = failed_result(sid, course, options, "grader_error", describe_fault(exc))
             _discard(staged)
+            if result["status"] == "graded":
+                apply_lateness(result, meta.get("late"))
+            if meta.get("on_roster") is False:
+                result["warnings"].append("this submission's id is not on the roster")
             result["batch"] = {**meta, "finished": datetime.now(UTC).isoformat(timespec="seconds")}
             append_result(results_path, result)
             fresh[sid] = result

@@ -14,6 +14,17 @@ reference; absent in a student bundle) and one folder per exercise::
 
 The grader knows no exercise by name: it discovers them here. An exercise folder with
 tests but no manifest (a small course of one's own) is graded with the defaults.
+
+An assignment is ``assignments/<name>.toml``: the exercises it grades with their weights
+(an exercise's points are scaled by its weight), a due date and a late policy::
+
+    title = "Week 1"
+    due = 2026-12-14T23:59:00Z
+    late_penalty_per_day = 0.1   # the fraction of the score lost per day late, started
+    late_cutoff_days = 3         # later than that: zero
+    [exercises]
+    beam_search = 1
+    sampled_softmax = 2
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import grader
@@ -45,6 +57,25 @@ class Exercise:
     calibration: str = ""  # the page (from the course root) where its thresholds come from
     helpers: list[str] = field(default_factory=list)  # its modules in grader/worker/helpers/
     returns: dict = field(default_factory=dict)  # function → declared return type
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment: which exercises, their weights, when it is due."""
+
+    name: str  # its file's name, e.g. "week1"
+    exercises: dict[str, float]  # exercise → weight (its points are scaled by it)
+    title: str = ""
+    due: datetime | None = None  # with a time zone; None: never late
+    late_penalty_per_day: float = 0.0  # fraction of the score lost per day late, started
+    late_cutoff_days: float | None = None  # later than that many days: zero
+
+    def max_points(self, course: Course) -> float:
+        return sum(weight * course.points(name) for name, weight in self.exercises.items())
+
+    def as_record(self) -> dict:
+        """What a result keeps of it: enough for the reports to weigh the exercises."""
+        return {"name": self.name, "weights": dict(self.exercises)}
 
 
 def find_course_root(start: Path) -> Path | None:
@@ -119,6 +150,32 @@ class Course:
 
     def points(self, name: str) -> float:
         return float(self.exercise(name).points)
+
+    @property
+    def assignments_dir(self) -> Path:
+        return self.root / "assignments"
+
+    def assignment(self, name: str) -> Assignment:
+        """The assignment ``name``; ``CourseError`` says why it cannot be used."""
+        path = self.assignments_dir / f"{name}.toml"
+        if not path.is_file():
+            known = sorted(p.stem for p in self.assignments_dir.glob("*.toml"))
+            raise CourseError(
+                f"no assignment {name!r} ({path} does not exist); "
+                f"known: {', '.join(known) or 'none'}"
+            )
+        try:
+            data = tomllib.loads(path.read_text())
+            assignment = Assignment(name=name, **data)
+        except (tomllib.TOMLDecodeError, TypeError) as exc:
+            raise CourseError(f"{path}: {exc}") from None
+        if problem := self.unknown_exercises_message(assignment.exercises):
+            raise CourseError(f"{path}: {problem}")
+        if assignment.due is not None and (
+            not isinstance(assignment.due, datetime) or assignment.due.tzinfo is None
+        ):
+            raise CourseError(f"{path}: due must be a date and time with a time zone (…Z)")
+        return assignment
 
     def unknown_exercises_message(self, exercises) -> str | None:
         """Why ``exercises`` cannot be graded here, or None when every name is known."""

@@ -17,7 +17,14 @@ from html import escape
 from grader.results import exercise_names, fmt
 from grader.safe_text import file_stem
 
-STATUS_COLORS = {"graded": "#4c72b0", "invalid_submission": "#dd8452", "grader_error": "#c44e52"}
+STATUS_COLORS = {
+    "graded": "#4c72b0",
+    "invalid_submission": "#dd8452",
+    "grader_error": "#c44e52",
+    "empty": "#8c8c8c",
+    "missing": "#b0b0b0",
+    "removed": "#937860",
+}
 MOST_FAILED = 15
 
 STYLE = """

@@ -98,23 +98,56 @@ def safe_name(result: dict) -> str:
 
 # -- gradebook -------------------------------------------------------------------------
 def gradebook_csv(results: list[dict]) -> str:
-    """id, status, one column per exercise, total, max."""
+    """id, status, one column per exercise, total, max; then, when assignments were
+    graded, each assignment's weighted total and maximum, and how late the work came."""
     names = exercise_names(results)
+    assignments = assignment_weights(results)
+    late = any("late" in result for result in results)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "status", *names, "total", "max"])
+    header = ["id", "status", *names, "total", "max"]
+    header += [f"{name}{suffix}" for name in assignments for suffix in ("", " max")]
+    writer.writerow(header + (["late"] if late else []))
     for result in results:
         exercises = result.get("exercises", {})
-        writer.writerow(
-            [
-                spreadsheet_cell(result["submission"]),
-                result["status"],
-                *(fmt(exercises[n]["score"]) if n in exercises else "" for n in names),
-                fmt(result["score"]),
-                fmt(result["max_score"]),
-            ]
-        )
+        row = [
+            spreadsheet_cell(result["submission"]),
+            result["status"],
+            *(fmt(exercises[n]["score"]) if n in exercises else "" for n in names),
+            fmt(result["score"]),
+            fmt(result["max_score"]),
+        ]
+        for weights in assignments.values():
+            row += [fmt(points) for points in weighted(exercises, weights)]
+        if late:
+            row.append(describe_late(result.get("late")))
+        writer.writerow(row)
     return buffer.getvalue()
+
+
+def assignment_weights(results: list[dict]) -> dict[str, dict[str, float]]:
+    """Every assignment the results were graded for → its exercises' weights."""
+    found: dict[str, dict[str, float]] = {}
+    for result in results:
+        assignment = result.get("batch", {}).get("assignment")
+        if assignment:
+            found[assignment["name"]] = assignment["weights"]
+    return found
+
+
+def weighted(exercises: dict, weights: dict[str, float]) -> tuple[float, float]:
+    """(score, maximum) of an assignment: each exercise's points times its weight."""
+    score = sum(w * exercises[n]["score"] for n, w in weights.items() if n in exercises)
+    top = sum(w * exercises[n]["max_score"] for n, w in weights.items() if n in exercises)
+    return round(score, 3), round(top, 3)
+
+
+def describe_late(late: dict | None) -> str:
+    if not late:
+        return ""
+    if late.get("cut_off"):
+        return f"{late['days']} day(s) late: past the cut-off, zero"
+    return f"{late['days']} day(s) late: -{late['penalty']:.0%}"
 
 
 # -- feedback for the student ------------------------------------------------------------
@@ -138,6 +171,13 @@ def feedback_markdown(result: dict) -> str:
         lines += [INVALID_LINE + _one_line(result.get("message", "")), ""]
     elif result["status"] == "grader_error":
         lines += [GRADER_ERROR_LINE, ""]
+    elif result["status"] in ("empty", "missing", "removed"):
+        lines += [
+            f"**{result['status'].capitalize()}:** {_one_line(result.get('message', ''))}",
+            "",
+        ]
+    if result.get("late"):
+        lines += [f"**Late:** {describe_late(result['late'])} (due {result['late']['due']}).", ""]
     for warning in result.get("warnings", []):
         lines.append(f"- warning: {_one_line(warning)}")
     if result.get("warnings"):

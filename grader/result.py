@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Literal, NotRequired, TypedDict
 
-Status = Literal["graded", "invalid_submission", "grader_error"]
+Status = Literal["graded", "invalid_submission", "grader_error", "empty", "missing", "removed"]
 Outcome = Literal["passed", "failed", "error", "timeout"]
-STATUSES: tuple[Status, ...] = ("graded", "invalid_submission", "grader_error")
+STATUSES: tuple[Status, ...] = (
+    "graded",  # the tests ran
+    "invalid_submission",  # it cannot be read (a broken zip...): zero, with the reason
+    "grader_error",  # the grader failed: retried, then for the instructor to look at
+    "empty",  # no module of the graded exercises was handed in: zero
+    "missing",  # on the roster, nothing handed in: zero
+    "removed",  # graded before, gone from the submissions folder now: marked
+)
 
 
 class TestRecord(TypedDict):
@@ -44,7 +51,7 @@ class Result(TypedDict):
     submission: str  # the submission's id (safe to print: see grader.safe_text)
     score: float  # the sum over its exercises
     max_score: float  # what it could have earned
-    status: Status  # graded; invalid_submission (zero, the student's); grader_error (ours)
+    status: Status  # see STATUSES
     seed: int  # the seed of the hidden inputs: --seed reproduces the run
     message: str  # why it was not graded ("" when graded)
     exercises: dict[str, ExerciseResult]  # name → its tests, in the course's order
@@ -53,6 +60,7 @@ class Result(TypedDict):
     provenance: dict  # grader version, suite hash, versions, isolation, timings
     batch: NotRequired[dict]  # grade batch: entry, content and suite hashes, run key
     retried: NotRequired[bool]  # grade batch: a grader error was retried once
+    late: NotRequired[dict]  # an assignment's late policy applied: days, penalty, due
 
 
 def new_result(submission: str, seed: int, exercises: list[str], provenance: dict) -> Result:

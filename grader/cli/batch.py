@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from grader.assignments import RosterError, read_roster
 from grader.batch import (
     BatchError,
     BatchEvent,
@@ -32,6 +33,7 @@ from grader.batch import (
     grade_batch,
 )
 from grader.cli.group import EXIT_ERROR, EXIT_FULL, course_option, load_course, main
+from grader.course import CourseError
 from grader.grading import GradeOptions
 from grader.reports import ReportError, write_reports
 from grader.sandbox.isolation import EnvironmentModified
@@ -73,9 +75,28 @@ EXIT_INTERRUPTED = 130
     metavar="NAME",
     help="Grade only this exercise (repeat for several; default: all).",
 )
+@click.option(
+    "--assignment",
+    metavar="NAME",
+    help="Grade the assignment assignments/NAME.toml: its exercises, weights and late policy.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV with an 'id' column: students with nothing handed in are listed as missing.",
+)
 @course_option
 def batch_command(
-    submissions_dir, out_dir, jobs, seed, force, scheduler, exercises, course_path
+    submissions_dir,
+    out_dir,
+    jobs,
+    seed,
+    force,
+    scheduler,
+    exercises,
+    assignment,
+    roster,
+    course_path,
 ) -> None:
     """Grade every submission of SUBMISSIONS_DIR (folders, .zip, .ipynb) into OUT_DIR.
 
@@ -86,6 +107,11 @@ def batch_command(
     and junit.xml.
     """
     course = load_course(course_path)
+    try:
+        chosen = course.assignment(assignment) if assignment else None
+        students = read_roster(roster) if roster else None
+    except (CourseError, RosterError) as exc:
+        raise click.UsageError(str(exc)) from None
     jobs = jobs or available_cores()
     console = Console(soft_wrap=True)
     options = GradeOptions(exercises=tuple(exercises))
@@ -103,6 +129,8 @@ def batch_command(
                 force=force,
                 executor=executor,
                 on_progress=printer,
+                assignment=chosen,
+                roster=students,
             )
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
@@ -212,8 +240,12 @@ def _print_summary(console: Console, summary: BatchSummary) -> None:
     console.print(
         f"  {summary.count('graded')} graded, "
         f"{summary.count('invalid_submission')} invalid (zero), "
+        f"{summary.count('empty')} empty, {summary.count('missing')} missing, "
+        f"{summary.count('removed')} removed, "
         f"{summary.count('grader_error')} grader errors"
     )
+    for sid in summary.not_on_roster:
+        console.print(f"  [yellow]not on the roster[/]: {escape(sid)}", highlight=False)
     if scores:
         console.print(
             f"  scores: min {scores[0]:g}, median {scores[len(scores) // 2]:g}, "

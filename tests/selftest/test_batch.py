@@ -175,10 +175,57 @@ def test_a_course_graded_exercise_by_exercise_keeps_every_column(tmp_path):
     grade_batch(folder, out, course, negate, jobs=2, seed=7)
     rows = (out / "gradebook.csv").read_text().splitlines()
     assert rows[0] == "id,status,adder,negate,total,max"
-    assert "ada,graded,20,20,40,40" in rows and "bob,graded,12,0,12,40" in rows, rows
+    assert "ada,graded,20,20,40,40" in rows and "bob,empty,12,0,12,40" in rows, rows  # no negate.py
     again = grade_batch(folder, out, course, adder, jobs=2)  # the same exercise again
     assert (again.graded, again.skipped) == (0, 2)
     assert (out / "gradebook.csv").read_text().splitlines() == rows
+
+
+def test_an_assignment_with_a_roster_late_work_and_absences(tmp_path):
+    """An assignment of two exercises weighted 1 and 2, a roster of four (complete, late,
+    empty, missing) and one submission of nobody on it, graded in two runs into one OUT."""
+    course = add_second_exercise(make_course(tmp_path / "course"))
+    (course.root / "assignments").mkdir()
+    (course.root / "assignments" / "week1.toml").write_text(
+        'title = "Week 1"\ndue = 2026-01-10T12:00:00Z\nlate_penalty_per_day = 0.1\n'
+        "late_cutoff_days = 3\n[exercises]\nadder = 1\nnegate = 2\n"
+    )
+    assignment = course.assignment("week1")
+    due = assignment.due.timestamp()
+    folder = tmp_path / "class"
+    negate = "def negate(x):\n    return -x\n"
+    for sid, late_s in (("ada", -3600), ("bob", 1.5 * 86400), ("zed", -60)):
+        submission = folder_submission(folder, sid, PERFECT)
+        (submission / "negate.py").write_text(negate)
+        for path in (submission, *submission.iterdir()):
+            os.utime(path, (due + late_s, due + late_s))
+    (folder / "cy").mkdir()
+    (folder / "cy" / "notes.txt").write_text("I will do it tomorrow")
+    os.utime(folder / "cy" / "notes.txt", (due - 10, due - 10))
+    roster = {sid: {"id": sid} for sid in ("ada", "bob", "cy", "dee")}
+    out = tmp_path / "out"
+    grade_batch(folder, out, course, replace(OPTIONS, exercises=("adder",)), jobs=2, seed=3)
+    summary = grade_batch(
+        folder, out, course, OPTIONS, jobs=2, assignment=assignment, roster=roster
+    )
+    assert summary.not_on_roster == ["zed"]
+    status = {sid: result["status"] for sid, result in summary.results.items()}
+    assert status == {
+        "ada": "graded", "bob": "graded", "cy": "empty", "dee": "missing", "zed": "graded"
+    }  # fmt: skip
+    assert summary.results["bob"]["late"]["days"] == 2
+    rows = {row.split(",")[0]: row for row in (out / "gradebook.csv").read_text().splitlines()}
+    assert rows["id"] == "id,status,adder,negate,total,max,week1,week1 max,late"
+    assert rows["ada"] == "ada,graded,20,20,40,40,60,60,"
+    assert rows["bob"] == "bob,graded,16,16,32,40,48,60,2 day(s) late: -20%"
+    assert rows["cy"].startswith("cy,empty,0,0,0,40") and rows["dee"].startswith("dee,missing,")
+    assert "2 day(s) late: -20%" in (out / "feedback" / "bob.md").read_text()
+    assert "Missing:" in (out / "feedback" / "dee.md").read_text()
+
+    shutil.rmtree(folder / "zed")  # a submission withdrawn: marked, its grades kept
+    again = grade_batch(folder, out, course, OPTIONS, jobs=2, assignment=assignment, roster=roster)
+    assert again.results["zed"]["status"] == "removed" and again.graded == 1
+    assert "zed,removed,20,20,40,40" in (out / "gradebook.csv").read_text()
 
 
 def test_torn_last_line_is_ignored_and_regraded(tmp_path, course):
