@@ -20,17 +20,19 @@ import shutil
 import tempfile
 import time
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
-from grader.course import Course
+from grader.course import Assignment, Course
 from grader.grading import GradeOptions, failed_result, grade_submission
-from grader.release import SKIPPED, copy_package, package_pyproject
+from grader.release import copy_package, package_pyproject
 from grader.submission import InvalidSubmission, notebook_modules, prepare
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 FORMATS = {"text", "simple_format", "html", "md", "ansi"}
 TEST_VISIBILITY = {"public": "visible", "hidden": "after_published"}
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed: the same course gives the same zip
+ASSIGNMENT_FILE = "assignment.json"  # in the bundle's course: the one assignment it grades
 # What grading does not need: the fixtures and calibration that live beside the tests.
 COURSE_SKIPPED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyo", ".*", "wrong", "right", "calibrat*"
@@ -105,14 +107,26 @@ class AutograderError(Exception):
 
 
 # -- the bundle ----------------------------------------------------------------------
-def build_autograder(course: Course, out_zip: Path) -> list[str]:
-    """Write the autograder zip; returns the names of its entries."""
+def build_autograder(
+    course: Course, out_zip: Path, assignment: Assignment | None = None
+) -> list[str]:
+    """Write the autograder zip; returns the names of its entries. With an
+    ``assignment``, it grades only the assignment's exercises, out of its weighted
+    points."""
     if not course.has_hidden_tests:
         raise AutograderError(
             f"{course.tests_dir} holds no hidden tests: a Gradescope "
             "autograder needs the hidden tests"
         )
-    exercises = course.exercises()
+    exercises = list(assignment.exercises) if assignment else course.exercises()
+    others = set(course.exercises()) - set(exercises)
+
+    def skipped(folder: str, names: list[str]) -> set[str]:
+        ignored = set(COURSE_SKIPPED(folder, names))
+        if Path(folder) in (course.tests_dir, course.solutions_dir):
+            ignored |= {n for n in names if n in others or n.removesuffix(".py") in others}
+        return ignored
+
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         source = Path(tmp)
         copy_package(source)
@@ -120,11 +134,11 @@ def build_autograder(course: Course, out_zip: Path) -> list[str]:
         (source / "README.md").write_text(README.format(exercises=", ".join(exercises)))
         (source / "setup.sh").write_text(SETUP_SH)
         (source / "run_autograder").write_text(RUN_AUTOGRADER)
-        shutil.copytree(
-            course.tests_dir, source / "course" / "tests" / "exercises", ignore=COURSE_SKIPPED
-        )
+        shutil.copytree(course.tests_dir, source / "course" / "tests" / "exercises", ignore=skipped)
+        if assignment:
+            (source / "course" / ASSIGNMENT_FILE).write_text(json.dumps(assignment.as_record()))
         if course.solutions_dir.is_dir():
-            shutil.copytree(course.solutions_dir, source / "course" / "solutions", ignore=SKIPPED)
+            shutil.copytree(course.solutions_dir, source / "course" / "solutions", ignore=skipped)
         out_zip.parent.mkdir(parents=True, exist_ok=True)
         names = []
         with zipfile.ZipFile(out_zip, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -189,6 +203,10 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
     """
     started = time.monotonic()
     course = Course(root / "source" / "course")
+    weights = None
+    if (course.root / ASSIGNMENT_FILE).is_file():  # built for one assignment
+        weights = json.loads((course.root / ASSIGNMENT_FILE).read_text())["weights"]
+        options = replace(options, exercises=tuple(weights))
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         try:
             source, warnings = collect_submission(
@@ -200,7 +218,7 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
         if source is not None:
             result = grade_submission(source, course, options, label="submission")
     result["warnings"] = warnings + result.get("warnings", [])
-    results = results_json(result, round(time.monotonic() - started))
+    results = results_json(result, round(time.monotonic() - started), weights)
     write_results(root, results)
     return results, result
 
@@ -212,24 +230,30 @@ def write_results(root: Path, results: dict) -> Path:
     return path
 
 
-def results_json(result: dict, execution_time: int) -> dict:
-    """The canonical result in Gradescope's format; hidden details only in hidden tests."""
+def results_json(
+    result: dict, execution_time: int, weights: dict[str, float] | None = None
+) -> dict:
+    """The canonical result in Gradescope's format; hidden details only in hidden tests.
+    ``weights`` (an assignment's) scale each exercise's points."""
     tests = []
-    public_score = public_max = hidden_max = 0.0
+    score = public_score = public_max = hidden_max = 0.0
     for number, (exercise, data) in enumerate(result["exercises"].items(), 1):
+        weight = (weights or {}).get(exercise, 1.0)
         for index, test in enumerate(data["tests"], 1):
             hidden = test["visibility"] == "hidden"
+            points, max_points = test["points"] * weight, test["max_points"] * weight
+            score += points
             if hidden:
-                hidden_max += test["max_points"]
+                hidden_max += max_points
             else:
-                public_score += test["points"]
-                public_max += test["max_points"]
+                public_score += points
+                public_max += max_points
             tests.append(
                 {
                     "name": f"{exercise}: {test['name']}" + (" (hidden)" if hidden else ""),
                     "number": f"{number}.{index}",
-                    "score": test["points"],
-                    "max_score": test["max_points"],
+                    "score": points,
+                    "max_score": max_points,
                     "status": "passed" if test["outcome"] == "passed" else "failed",
                     "output": test["message"] or test["outcome"],
                     "output_format": "text",
@@ -238,7 +262,7 @@ def results_json(result: dict, execution_time: int) -> dict:
                 }
             )
     return {
-        "score": result["score"],
+        "score": round(score, 3) if weights else result["score"],
         "execution_time": execution_time,
         "output": _visible_summary(result, public_score, public_max, hidden_max),
         "output_format": "text",

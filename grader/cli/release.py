@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from grader.cli.group import EXIT_ERROR, EXIT_FULL, EXIT_LOST, course_option, load_course, main
 from grader.cli.run import print_result
+from grader.course import CourseError
 from grader.gradescope import (
     AutograderError,
     build_autograder,
@@ -59,12 +60,19 @@ def release_command(out_dir: Path, force: bool, course_path) -> None:
 
 @main.command("gradescope")
 @click.argument("out_zip", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--assignment",
+    metavar="NAME",
+    help="Grade only this assignment's exercises, out of its weighted points.",
+)
 @course_option
-def gradescope_command(out_zip: Path, course_path) -> None:
+def gradescope_command(out_zip: Path, assignment, course_path) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
+    course = load_course(course_path)
     try:
-        names = build_autograder(load_course(course_path), out_zip)
-    except AutograderError as exc:
+        chosen = course.assignment(assignment) if assignment else None
+        names = build_autograder(course, out_zip, chosen)
+    except (AutograderError, CourseError) as exc:
         raise click.UsageError(str(exc)) from None
     Console().print(
         f"wrote {out_zip} ({len(names)} files): upload it as the assignment's "

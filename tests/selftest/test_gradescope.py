@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from conftest import FIXTURES, ROOT
 from test_release import fresh_venv  # GRADE_ISOLATION: see there
+from tiny_course import PERFECT, add_second_exercise, make_course
 
 from grader.course import Course
 from grader.gradescope import results_json, validate_results
@@ -208,3 +209,26 @@ def test_setup_and_run_on_the_real_course(tmp_path):
     assert code == 0 and validate_results(results) == [], stdout
     assert [t["name"] for t in results["tests"] if t["status"] != "passed"] == [], stdout
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 20 * len(solutions)
+
+
+def test_an_assignment_grades_only_its_exercises_out_of_its_points(tmp_path):
+    """`grade gradescope --assignment`: no row of another exercise, the weighted total."""
+    course = add_second_exercise(make_course(tmp_path / "course"))
+    (course.root / "assignments").mkdir()
+    (course.root / "assignments" / "negation.toml").write_text("[exercises]\nnegate = 2\n")
+    out = tmp_path / "autograder.zip"
+    completed = subprocess.run(
+        [sys.executable, "-m", "grader", "gradescope", str(out), "--course", str(course.root),
+         "--assignment", "negation"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    with zipfile.ZipFile(out) as archive:
+        assert not any("adder" in name for name in archive.namelist())
+    (tmp_path / "adder.py").write_text(PERFECT)
+    (tmp_path / "negate.py").write_text("def negate(x):\n    return -x\n")
+    root = fake_autograder(tmp_path, out, [tmp_path / "adder.py", tmp_path / "negate.py"])
+    code, results, _ = run(root)
+    assert code == 0 and validate_results(results) == []
+    assert [t["name"] for t in results["tests"]] == ["negate: test_negate"]
+    assert results["score"] == 40 and results["tests"][0]["max_score"] == 40
