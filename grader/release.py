@@ -89,9 +89,12 @@ class Release:
 
 
 # -- building ------------------------------------------------------------------------
-def released_exercises(course: Course) -> tuple[list[str], list[str]]:
-    """(exercises that have a stub and tests, warnings about the others)."""
-    tested = course.exercises()
+def released_exercises(
+    course: Course, only: list[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(exercises that have a stub and tests, warnings about the others); ``only``: an
+    assignment's exercises."""
+    tested = [name for name in course.exercises() if only is None or name in only]
     names = [name for name in tested if (course.stubs_dir / f"{name}.py").is_file()]
     warnings = [
         f"{name} is not released: it has tests but no stub exercises/{name}.py"
@@ -106,11 +109,14 @@ def released_exercises(course: Course) -> tuple[list[str], list[str]]:
     return names, warnings
 
 
-def build_release(course: Course, out_dir: Path, force: bool = False) -> Release:
-    """Write the student bundle to ``out_dir``; raise ``LeakError`` if it would leak."""
+def build_release(
+    course: Course, out_dir: Path, force: bool = False, exercises: list[str] | None = None
+) -> Release:
+    """Write the student bundle to ``out_dir`` (of ``exercises``, default all); raise
+    ``LeakError`` if it would leak."""
     out_dir = out_dir.resolve()
     _check_destination(course, out_dir, force)
-    exercises, warnings = released_exercises(course)
+    exercises, warnings = released_exercises(course, exercises)
     if not exercises:
         raise ReleaseError(
             f"nothing to release: no exercise of {course.root} has both a stub and tests"

@@ -31,22 +31,25 @@ from grader.release import LeakError, ReleaseError, build_release
 @main.command("release")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an earlier release in OUT_DIR.")
+@click.option("--assignment", metavar="NAME", help="Release only this assignment's exercises.")
 @course_option
-def release_command(out_dir: Path, force: bool, course_path) -> None:
+def release_command(out_dir: Path, force: bool, assignment, course_path) -> None:
     """Write the student bundle to OUT_DIR: stubs, public tests, grader, notebooks.
 
     The bundle is leak-scanned (hidden tests, their names, reference solution lines):
     a leak fails the release and nothing is written.
     """
     console = Console()
+    course = load_course(course_path)
     try:
-        release = build_release(load_course(course_path), out_dir, force=force)
+        only = list(course.assignment(assignment).exercises) if assignment else None
+        release = build_release(course, out_dir, force=force, exercises=only)
     except LeakError as exc:
         console.print("[red]release refused: it would leak hidden material[/]")
         for leak in exc.leaks:
             console.print(f"  [red]leak[/] {escape(str(leak))}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_LOST)
-    except ReleaseError as exc:
+    except (ReleaseError, CourseError) as exc:
         raise click.UsageError(str(exc)) from None
     for warning in release.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

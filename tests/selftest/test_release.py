@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import FIXTURES, ROOT
+from tiny_course import add_second_exercise, make_course
 
 from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
@@ -267,3 +268,18 @@ def test_release_installs_in_a_fresh_venv_and_grades(release, tmp_path):
     ]
     assert filled.returncode == 0 and not failed
     assert result["score"] == result["max_score"] > 0
+
+
+def test_release_of_an_assignment_holds_only_its_exercises(tmp_path):
+    course = add_second_exercise(make_course(tmp_path / "course"))
+    release = build_release(course, tmp_path / "out", exercises=["negate"])
+    assert release.exercises == ["negate"]
+    files = {p.relative_to(release.folder).as_posix() for p in release.folder.rglob("*")}
+    assert "exercises/negate.py" in files and "notebooks/negate.ipynb" in files
+    assert not any("adder" in name for name in files)
+
+
+def test_the_shipped_example_assignment_is_valid(course):
+    assignment = course.assignment("decoding")
+    assert set(assignment.exercises) <= set(course.exercises())
+    assert assignment.max_points(course) == 50
