@@ -22,6 +22,7 @@ An assignment is ``assignments/<name>.toml``: the exercises it grades with their
     due = 2026-12-14T23:59:00Z
     late_penalty_per_day = 0.1   # the fraction of the score lost per day late, started
     late_cutoff_days = 3         # later than that: zero
+    feedback = "after_publication"   # hidden tests' messages: once published, or "never"
     [exercises]
     beam_search = 1
     sampled_softmax = 2
@@ -40,6 +41,8 @@ import grader
 
 MANIFEST_NAME = "exercise.toml"
 DEFAULT_POINTS = 20.0
+# When students may read the hidden tests' messages: once grades are published, or never.
+FEEDBACK_POLICIES = ("after_publication", "never")
 
 
 class CourseError(Exception):
@@ -69,13 +72,14 @@ class Assignment:
     due: datetime | None = None  # with a time zone; None: never late
     late_penalty_per_day: float = 0.0  # fraction of the score lost per day late, started
     late_cutoff_days: float | None = None  # later than that many days: zero
+    feedback: str = "after_publication"  # hidden tests' messages to students, or "never"
 
     def max_points(self, course: Course) -> float:
         return sum(weight * course.points(name) for name, weight in self.exercises.items())
 
     def as_record(self) -> dict:
         """What a result keeps of it: enough for the reports to weigh the exercises."""
-        return {"name": self.name, "weights": dict(self.exercises)}
+        return {"name": self.name, "weights": dict(self.exercises), "feedback": self.feedback}
 
 
 def find_course_root(start: Path) -> Path | None:
@@ -171,6 +175,8 @@ class Course:
             raise CourseError(f"{path}: {exc}") from None
         if problem := self.unknown_exercises_message(assignment.exercises):
             raise CourseError(f"{path}: {problem}")
+        if assignment.feedback not in FEEDBACK_POLICIES:
+            raise CourseError(f"{path}: feedback must be one of {', '.join(FEEDBACK_POLICIES)}")
         if assignment.due is not None and (
             not isinstance(assignment.due, datetime) or assignment.due.tzinfo is None
         ):

@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from grader.gradescope import results_json
+from grader.result import hidden_messages_allowed
 
 # XML 1.0 forbids most control characters; a student's message may hold any.
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -21,7 +22,8 @@ def gradescope_json(result: dict) -> str:
     """One submission in Gradescope's ``results.json`` format (``grader.gradescope``'s map)."""
     wall = result.get("provenance", {}).get("wall_s")
     execution_time = round(wall) if isinstance(wall, int | float) else 0
-    return json.dumps(results_json(result, execution_time), indent=2) + "\n"
+    hidden_messages = hidden_messages_allowed(result)
+    return json.dumps(results_json(result, execution_time, None, hidden_messages), indent=2) + "\n"
 
 
 def junit_xml(results: list[dict]) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from grader.course import Assignment, Course
 from grader.grading import GradeOptions, failed_result, grade_submission
 from grader.release import copy_package, package_pyproject
+from grader.result import hidden_messages_allowed
 from grader.submission import InvalidSubmission, notebook_modules, prepare
 
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
@@ -205,7 +206,8 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
     course = Course(root / "source" / "course")
     weights = None
     if (course.root / ASSIGNMENT_FILE).is_file():  # built for one assignment
-        weights = json.loads((course.root / ASSIGNMENT_FILE).read_text())["weights"]
+        assignment = json.loads((course.root / ASSIGNMENT_FILE).read_text())
+        weights = assignment["weights"]
         options = replace(options, exercises=tuple(weights))
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         try:
@@ -218,7 +220,10 @@ def run_autograder(root: Path, options: GradeOptions) -> tuple[dict, dict]:
         if source is not None:
             result = grade_submission(source, course, options, label="submission")
     result["warnings"] = warnings + result.get("warnings", [])
-    results = results_json(result, round(time.monotonic() - started), weights)
+    if weights is not None:
+        result["batch"] = {"assignment": assignment}  # its feedback policy
+    hidden_messages = hidden_messages_allowed(result)
+    results = results_json(result, round(time.monotonic() - started), weights, hidden_messages)
     write_results(root, results)
     return results, result
 
@@ -231,10 +236,14 @@ def write_results(root: Path, results: dict) -> Path:
 
 
 def results_json(
-    result: dict, execution_time: int, weights: dict[str, float] | None = None
+    result: dict,
+    execution_time: int,
+    weights: dict[str, float] | None = None,
+    hidden_messages: bool = True,
 ) -> dict:
-    """The canonical result in Gradescope's format; hidden details only in hidden tests.
-    ``weights`` (an assignment's) scale each exercise's points."""
+    """The canonical result in Gradescope's format; hidden details only in hidden tests
+    (shown once grades are published, and only with ``hidden_messages``). ``weights``
+    (an assignment's) scale each exercise's points."""
     tests = []
     score = public_score = public_max = hidden_max = 0.0
     for number, (exercise, data) in enumerate(result["exercises"].items(), 1):
@@ -255,7 +264,8 @@ def results_json(
                     "score": points,
                     "max_score": max_points,
                     "status": "passed" if test["outcome"] == "passed" else "failed",
-                    "output": test["message"] or test["outcome"],
+                    "output": (test["message"] if hidden_messages or not hidden else "")
+                    or test["outcome"],
                     "output_format": "text",
                     "tags": [exercise, test["visibility"]],
                     "visibility": TEST_VISIBILITY[test["visibility"]],

@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from grader import exports, report_html
+from grader.result import hidden_messages_allowed
 from grader.results import RESULTS_NAME, ResultsFile, exercise_names, fmt, read_results
 from grader.safe_text import file_stem, markdown_text, spreadsheet_cell
 
@@ -48,7 +49,7 @@ class WrittenReports:
     problems: list[str] = field(default_factory=list)
 
 
-def write_reports(out_dir: Path) -> WrittenReports:
+def write_reports(out_dir: Path, publish: bool = False) -> WrittenReports:
     """Rebuild every report of ``out_dir`` from its results file.
 
     Each file is its own boundary: one submission's feedback that cannot be written (or
@@ -67,7 +68,9 @@ def write_reports(out_dir: Path) -> WrittenReports:
     ]
     for result in results:
         stem = safe_name(result)
-        files.append((out_dir / "feedback" / f"{stem}.md", partial(feedback_markdown, result)))
+        files.append(
+            (out_dir / "feedback" / f"{stem}.md", partial(feedback_markdown, result, publish))
+        )
         files.append(
             (
                 out_dir / "gradescope" / stem / "results.json",
@@ -159,8 +162,11 @@ GRADER_ERROR_LINE = (
 )
 
 
-def feedback_markdown(result: dict) -> str:
-    """The student's feedback: public tests in full, hidden tests by name and points only."""
+def feedback_markdown(result: dict, publish: bool = False) -> str:
+    """The student's feedback: public tests in full; hidden tests by name and points only,
+    or with their messages once grades are published (``publish``) if the assignment
+    allows it."""
+    show_hidden = publish and hidden_messages_allowed(result)
     lines = [
         f"# Feedback for {markdown_text(result['submission'])}",
         "",
@@ -184,7 +190,7 @@ def feedback_markdown(result: dict) -> str:
         lines.append("")
     for name, exercise in result.get("exercises", {}).items():
         if exercise["tests"] or result["status"] == "graded":
-            lines += _exercise_feedback(name, exercise)
+            lines += _exercise_feedback(name, exercise, show_hidden)
     seed = result.get("seed")
     lines.append(
         f"_Graded with seed {seed}; the hidden tests are run by your instructor._"
@@ -194,7 +200,7 @@ def feedback_markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _exercise_feedback(name: str, exercise: dict) -> list[str]:
+def _exercise_feedback(name: str, exercise: dict, show_hidden: bool = False) -> list[str]:
     public = [t for t in exercise["tests"] if t["visibility"] != "hidden"]
     hidden = [t for t in exercise["tests"] if t["visibility"] == "hidden"]
     lines = [f"## {name}: {fmt(exercise['score'])} / {fmt(exercise['max_score'])}", ""]
@@ -230,6 +236,10 @@ def _exercise_feedback(name: str, exercise: dict) -> list[str]:
             f"| {_cell(t['name'])} | {fmt(t['points'])} / {fmt(t['max_points'])} |" for t in hidden
         ]
         lines.append("")
+        for test in hidden if show_hidden else []:  # published: why each hidden test failed
+            if test["outcome"] != "passed" and test.get("message"):
+                lines += [f"**{_cell(test['name'])}** (hidden, {test['outcome']}):", ""]
+                lines += [*_fenced(test["message"]), ""]
     if exercise.get("hidden_points_absent"):
         lines += [
             f"{fmt(exercise['hidden_points_absent'])} more points are in hidden tests "

@@ -120,3 +120,10 @@ def total(result: Result, points_per_exercise: dict[str, float]) -> Result:
             sum(points_per_exercise.get(n, 0.0) for n in result["exercises"])
         )
     return result
+
+
+def hidden_messages_allowed(result: dict) -> bool:
+    """Whether the result's assignment lets students read hidden tests' messages once
+    grades are published (``feedback = "never"`` keeps them for the instructor)."""
+    assignment = result.get("batch", {}).get("assignment") or {}
+    return assignment.get("feedback", "after_publication") != "never"

@@ -158,10 +158,16 @@ def batch_command(
 
 @main.command("report")
 @click.argument("out_dir", type=click.Path(path_type=Path))
-def report_command(out_dir) -> None:
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Grades are published: students' feedback shows why hidden tests failed "
+    '(unless their assignment says feedback = "never").',
+)
+def report_command(out_dir, publish) -> None:
     """Rebuild the reports of OUT_DIR from its results.jsonl."""
     try:
-        reports = write_reports(out_dir)
+        reports = write_reports(out_dir, publish=publish)
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:

@@ -228,6 +228,28 @@ def test_an_assignment_with_a_roster_late_work_and_absences(tmp_path):
     assert "zed,removed,20,20,40,40" in (out / "gradebook.csv").read_text()
 
 
+@pytest.mark.parametrize("policy", ["after_publication", "never"])
+def test_published_feedback_follows_the_assignments_policy(tmp_path, course, policy):
+    """`grade report --publish` shows students why hidden tests failed, unless their
+    assignment says feedback = "never"; Gradescope's file follows the same policy."""
+    root = tmp_path / "course"
+    shutil.copytree(course.root, root)
+    (root / "assignments").mkdir()
+    (root / "assignments" / "a.toml").write_text(f'feedback = "{policy}"\n[exercises]\nadder = 1\n')
+    local = Course(root)
+    folder = tmp_path / "class"
+    folder_submission(folder, "bob", WRONG_MUL)
+    out = tmp_path / "out"
+    grade_batch(folder, out, local, OPTIONS, seed=2, assignment=local.assignment("a"))
+    assert HIDDEN_SECRET not in (out / "feedback" / "bob.md").read_text()  # not published
+    completed = grade_cli("report", out, "--publish")
+    assert completed.returncode == 0, completed.stderr
+    published = (out / "feedback" / "bob.md").read_text()
+    gradescope = (out / "gradescope" / "bob" / "results.json").read_text()
+    assert (HIDDEN_SECRET in published) is (policy == "after_publication")
+    assert (HIDDEN_SECRET in gradescope) is (policy == "after_publication")
+
+
 def test_torn_last_line_is_ignored_and_regraded(tmp_path, course):
     folder = tmp_path / "class"
     folder.mkdir()
