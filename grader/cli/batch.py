@@ -32,7 +32,14 @@ from grader.batch import (
     dask_executor,
     grade_batch,
 )
-from grader.cli.group import EXIT_ERROR, EXIT_FULL, course_option, load_course, main
+from grader.cli.group import (
+    EXIT_ERROR,
+    EXIT_FULL,
+    course_option,
+    load_course,
+    main,
+    require_instructor_course,
+)
 from grader.course import CourseError
 from grader.grading import GradeOptions
 from grader.reports import ReportError, write_reports
@@ -107,6 +114,7 @@ def batch_command(
     and junit.xml.
     """
     course = load_course(course_path)
+    require_instructor_course(course, "batch")
     try:
         chosen = course.assignment(assignment) if assignment else None
         students = read_roster(roster) if roster else None

@@ -13,6 +13,9 @@ from grader import __version__
 from grader.course import Course, CourseError
 
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
+# Commands that need the instructor's course (solutions and hidden tests): a student
+# bundle's `grade --help` does not list them.
+INSTRUCTOR_COMMANDS = ("batch", "report", "check", "release", "gradescope")
 
 
 class DefaultGroup(click.Group):
@@ -24,6 +27,32 @@ class DefaultGroup(click.Group):
         ):
             args = ["run", *args]
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        if in_student_bundle():
+            names = [name for name in names if name not in INSTRUCTOR_COMMANDS]
+        return names
+
+
+def in_student_bundle(start: Path | None = None) -> bool:
+    """Whether the course found from ``start`` (default: here) is a student bundle: no
+    reference solutions, no hidden tests."""
+    try:
+        course = Course.locate(start)
+    except FileNotFoundError:
+        return False
+    return not course.solutions_dir.is_dir() and not course.has_hidden_tests
+
+
+def require_instructor_course(course: Course, command: str) -> None:
+    """Stop with a clear word when an instructor's command runs in a student bundle."""
+    if not course.solutions_dir.is_dir() and not course.has_hidden_tests:
+        raise click.UsageError(
+            f"grade {command} needs the instructor's course (solutions/ and the hidden "
+            f"tests); {course.root} is a student bundle. Run it in the course repository, "
+            "or pass --course PATH"
+        )
 
 
 def load_course(path: str | None) -> Course:

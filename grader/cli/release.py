@@ -14,7 +14,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from grader.cli.group import EXIT_ERROR, EXIT_FULL, EXIT_LOST, course_option, load_course, main
+from grader.cli.group import (
+    EXIT_ERROR,
+    EXIT_FULL,
+    EXIT_LOST,
+    course_option,
+    load_course,
+    main,
+    require_instructor_course,
+)
 from grader.cli.run import print_result
 from grader.course import CourseError
 from grader.gradescope import (
@@ -41,6 +49,7 @@ def release_command(out_dir: Path, force: bool, assignment, course_path) -> None
     """
     console = Console()
     course = load_course(course_path)
+    require_instructor_course(course, "release")
     try:
         only = list(course.assignment(assignment).exercises) if assignment else None
         release = build_release(course, out_dir, force=force, exercises=only)
@@ -72,6 +81,7 @@ def release_command(out_dir: Path, force: bool, assignment, course_path) -> None
 def gradescope_command(out_zip: Path, assignment, course_path) -> None:
     """Write a Gradescope autograder zip (setup.sh, run_autograder, hidden tests)."""
     course = load_course(course_path)
+    require_instructor_course(course, "gradescope")
     try:
         chosen = course.assignment(assignment) if assignment else None
         names = build_autograder(course, out_zip, chosen)

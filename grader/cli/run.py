@@ -50,10 +50,11 @@ OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": 
 def run_command(
     exercises, submission, as_json, public_only, keyword, course_path, seed, threads
 ) -> None:
-    """Grade a submission (default: ./exercises) on the tests present."""
+    """Grade a submission (default: the course's exercises/) on the tests present."""
     course = load_course(course_path)
     check_exercise_names(course, exercises)
-    source = submission or Path.cwd() / "exercises"
+    here = Path.cwd() / "exercises"
+    source = submission or (here if here.exists() else course.stubs_dir)  # any folder below
     if not source.exists():
         raise click.UsageError(f"{source} does not exist: pass --submission PATH")
     options = GradeOptions(

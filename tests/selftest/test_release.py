@@ -283,3 +283,21 @@ def test_the_shipped_example_assignment_is_valid(course):
     assignment = course.assignment("decoding")
     assert set(assignment.exercises) <= set(course.exercises())
     assert assignment.max_points(course) == 50
+
+
+def test_a_student_bundle_shows_the_students_commands(fake_course, tmp_path):
+    """In a bundle: `grade --help` lists the student's commands, an instructor's command
+    says what it needs, and `grade` works from any folder below the bundle."""
+    bundle = build_release(fake_course, tmp_path / "out").folder
+
+    def grade(*args, cwd=bundle):
+        return subprocess.run(
+            [sys.executable, "-m", "grader", *args], cwd=cwd, capture_output=True, text=True
+        )
+
+    listed = grade("--help").stdout
+    assert "list" in listed and not any(f"  {c} " in listed for c in ("batch", "release"))
+    refused = grade("batch", str(bundle), "--out", str(tmp_path / "o"))
+    assert refused.returncode == 2 and "needs the instructor's course" in refused.stderr
+    below = grade("echo", "--json", "--seed", "1", cwd=bundle / "exercises")
+    assert json.loads(below.stdout)["status"] == "graded", below.stderr
