@@ -42,6 +42,7 @@ class TinyStepFn:
 
 @pytest.mark.points(2)
 def test_greedy_on_a_tiny_model(student):
+    """Greedy decoding of a tiny model whose log-probabilities you can read."""
     tokens, log_prob = student.beam_search.greedy_search(TinyStepFn(), SOS, EOS, 3)
     assert list(tokens) == [1, 0], (
         f"greedy_search should pick 1 (p=0.5), then eos 0 (p=0.3): [1, 0], got {list(tokens)}"
@@ -53,6 +54,7 @@ def test_greedy_on_a_tiny_model(student):
 
 @pytest.mark.points(2)
 def test_beam_output_shape(student):
+    """beam_search returns (tokens, log_prob) pairs, best first, without sos_id."""
     step_fn = TinyStepFn()
     hypotheses = student.beam_search.beam_search(step_fn, SOS, EOS, 3, 3)
     assert isinstance(hypotheses, list) and 1 <= len(hypotheses) <= 3, (
@@ -86,6 +88,7 @@ def test_beam_output_shape(student):
 
 @pytest.mark.points(1)
 def test_beam_finds_what_greedy_misses(student):
+    """A beam of two finds the sequence greedy decoding misses."""
     hypotheses = student.beam_search.beam_search(TinyStepFn(), SOS, EOS, 2, 3)
     best = list(hypotheses[0][0]) if hypotheses else None
     assert best == [2, 3, 0], (

@@ -88,6 +88,7 @@ WIDE_SHAPES = [
 
 @pytest.mark.points(3)
 def test_wide_beam_is_exhaustive(student, rng):
+    """With a beam at least vocab ** max_length wide, the exact top list."""
     for model, max_length in random_models(rng, WIDE_SHAPES):
         width = wide_enough(model, max_length) + int(rng.integers(0, 3))
         hypotheses, _, case = run_beam(student, model, width, max_length)
@@ -96,6 +97,7 @@ def test_wide_beam_is_exhaustive(student, rng):
 
 @pytest.mark.points(2)
 def test_length_penalty_ranks_by_normalised_score(student, rng):
+    """Hypotheses ranked by log_prob / len(tokens) ** length_penalty."""
     for length_penalty in (0.5, 1.0, 2.0, 0.75):
         model, max_length = length_penalty_model(rng, length_penalty)
         width = wide_enough(model, max_length)
@@ -105,6 +107,7 @@ def test_length_penalty_ranks_by_normalised_score(student, rng):
 
 @pytest.mark.points(2)
 def test_width_one_is_greedy(student, rng):
+    """beam_width=1 is the greedy decode."""
     shapes = [(1, 3, 4), (2, 4, 5), (None, 5, 6), (None, 6, 4), (1, 5, 6), (2, 3, 6)]
     for i, (model, max_length) in enumerate(random_models(rng, shapes)):
         length_penalty = [0.0, 1.0][i % 2]
@@ -121,6 +124,7 @@ def test_width_one_is_greedy(student, rng):
 
 @pytest.mark.points(2)
 def test_greedy_search(student, rng):
+    """greedy_search: the most likely token at each step, the lowest id on ties."""
     shapes = [(1, 3, 5), (2, 4, 6), (None, 6, 5), (None, 5, 4)]
     models = random_models(rng, shapes)
     for order, vocab_size, max_length in [(None, 4, 6), (1, 5, 6), (None, 6, 5)]:
@@ -142,6 +146,7 @@ def test_greedy_search(student, rng):
 
 @pytest.mark.points(2)
 def test_hypotheses_are_well_formed(student, rng):
+    """Distinct hypotheses, best first, finished at eos or max_length, never extended."""
     shapes = [
         (1, 3, 5),
         (2, 4, 4),
@@ -161,6 +166,7 @@ def test_hypotheses_are_well_formed(student, rng):
 
 @pytest.mark.points(2)
 def test_beam_of_two_escapes_greedy_trap(student, rng):
+    """A beam of two escapes a trap that catches greedy decoding."""
     for _ in range(5):
         model, max_length, best = greedy_trap(rng)
         hypotheses, _, case = run_beam(student, model, 2, max_length)
@@ -173,6 +179,7 @@ def test_beam_of_two_escapes_greedy_trap(student, rng):
 
 @pytest.mark.points(2)
 def test_step_fn_called_once_per_step(student, rng):
+    """step_fn is called once per step with every live hypothesis, at most beam_width rows."""
     shapes = [(1, 4, 4), (None, 5, 5), (2, 6, 4), (None, 3, 6)]
     for model, max_length in random_models(rng, shapes):
         width = int(rng.integers(2, 5))
