@@ -262,6 +262,7 @@ def grade_batch(
     on_progress: Callable[[BatchEvent], None] | None = None,
     assignment: Assignment | None = None,
     roster: dict[str, dict] | None = None,
+    submitted: datetime | None = None,
 ) -> BatchSummary:
     """Grade every submission of ``submissions_dir`` into ``out_dir`` and write the reports.
 
@@ -271,7 +272,8 @@ def grade_batch(
     and seed is not graded again; nor is one whose result was a grader error kept.
 
     With an ``assignment``: its exercises, its weights (recorded for the gradebook) and
-    its late policy. With a ``roster``: a student who handed in nothing is ``missing``, a
+    its late policy (each submission timed by its files, or all at ``submitted``). With
+    a ``roster``: a student who handed in nothing is ``missing``, a
     submission of nobody on it is flagged. A submission graded before and gone from the
     folder now is recorded ``removed``.
     """
@@ -305,7 +307,7 @@ def grade_batch(
             kept: dict[str, dict] = {}
             for index, entry in enumerate(entries):
                 staged = stage(entry, staging_root / str(index), course, run_options)
-                context = _context(entry, assignment, roster)
+                context = _context(entry, assignment, roster, submitted)
                 key = run_key(staged.content, suite, exercises, run_options, seed, context)
                 old = latest.get((entry.id, tuple(sorted(exercises))))
                 if (
@@ -383,14 +385,16 @@ def grade_batch(
     )
 
 
-def _context(entry: Entry, assignment: Assignment | None, roster: dict | None) -> dict:
+def _context(
+    entry: Entry, assignment: Assignment | None, roster: dict | None, submitted: datetime | None
+) -> dict:
     """What a submission's result depends on besides its files: the assignment (weights
     for the gradebook), how late it came, whether its id is on the roster."""
     context: dict = {}
     if assignment is not None:
         context["assignment"] = assignment.as_record()
         try:
-            late = lateness(assignment, submitted_at(entry.path))
+            late = lateness(assignment, submitted or submitted_at(entry.path))
         except OSError:  # a submission that cannot be timed is taken as on time
             late = None
         if late:

@@ -92,6 +92,13 @@ EXIT_INTERRUPTED = 130
     type=click.Path(dir_okay=False, path_type=Path),
     help="A CSV with an 'id' column: students with nothing handed in are listed as missing.",
 )
+@click.option(
+    "--submitted-at",
+    "submitted",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+    help="Take every submission as handed in at this time (e.g. 2027-01-16T09:00+0000), "
+    "not at its files' modification time.",
+)
 @course_option
 def batch_command(
     submissions_dir,
@@ -103,6 +110,7 @@ def batch_command(
     exercises,
     assignment,
     roster,
+    submitted,
     course_path,
 ) -> None:
     """Grade every submission of SUBMISSIONS_DIR (folders, .zip, .ipynb) into OUT_DIR.
@@ -139,6 +147,7 @@ def batch_command(
                 on_progress=printer,
                 assignment=chosen,
                 roster=students,
+                submitted=submitted,
             )
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None

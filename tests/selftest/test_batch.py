@@ -222,6 +222,12 @@ def test_an_assignment_with_a_roster_late_work_and_absences(tmp_path):
     assert "2 day(s) late: -20%" in (out / "feedback" / "bob.md").read_text()
     assert "Missing:" in (out / "feedback" / "dee.md").read_text()
 
+    on_time = grade_batch(  # a given time instead of the files' times: nobody is late
+        folder, tmp_path / "out2", course, OPTIONS, jobs=2, assignment=assignment,
+        submitted=assignment.due,
+    )  # fmt: skip
+    assert "late" not in on_time.results["bob"]
+
     shutil.rmtree(folder / "zed")  # a submission withdrawn: marked, its grades kept
     again = grade_batch(folder, out, course, OPTIONS, jobs=2, assignment=assignment, roster=roster)
     assert again.results["zed"]["status"] == "removed" and again.graded == 1
