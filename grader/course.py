@@ -24,8 +24,8 @@ An assignment is ``assignments/<name>.toml``: the exercises it grades with their
     late_cutoff_days = 3         # later than that: zero
     feedback = "after_publication"   # hidden tests' messages: once published, or "never"
     [exercises]
-    beam_search = 1
-    sampled_softmax = 2
+    decoding = 1      # exercise = weight
+    vocabulary = 2
 """
 
 from __future__ import annotations

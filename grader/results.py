@@ -38,8 +38,8 @@ class ResultsFile:
     def merged(self) -> dict[str, dict]:
         """Submission id → its last result, plus the exercises only earlier runs graded.
 
-        A course graded exercise by exercise into one folder (``--exercise beam_search``
-        one week, ``--exercise sampled_softmax`` the next) keeps every exercise's latest
+        A course graded exercise by exercise into one folder (``--exercise A`` one week,
+        ``--exercise B`` the next) keeps every exercise's latest
         grade: the gradebook accumulates, ``results.jsonl`` stays the history.
         """
         merged: dict[str, dict] = {}
