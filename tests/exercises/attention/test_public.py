@@ -32,6 +32,7 @@ def as_float32(values):
 
 @pytest.mark.points(1)
 def test_padding_mask_example(student):
+    """padding_mask on a small batch: True on real tokens, (batch, 1, S)."""
     got = student.attention.padding_mask(np.array([[5, 7, 0, 0], [3, 0, 0, 0]]))
     assert got.dtype == bool and got.shape == (2, 1, 4), (
         f"padding_mask should be bool (batch, 1, S); got {got.dtype} {got.shape}"
@@ -43,6 +44,7 @@ def test_padding_mask_example(student):
 
 @pytest.mark.points(1)
 def test_causal_mask_example(student):
+    """causal_mask(2, 3): query i attends keys j <= i."""
     got = student.attention.causal_mask(2, 3)
     assert got.dtype == bool and got.shape == (2, 3), f"expected bool (2, 3), got {got.shape}"
     assert got.tolist() == [[True, False, False], [True, True, False]], (
@@ -52,6 +54,7 @@ def test_causal_mask_example(student):
 
 @pytest.mark.points(1)
 def test_scaled_dot_product_attention_example(student):
+    """Attention you can compute by hand: a masked key gets weight 0."""
     query = np.array([[1.0]], np.float32)
     key = np.array([[1.0], [0.0], [2.0]], np.float32)
     value = np.array([[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]], np.float32)
@@ -69,6 +72,7 @@ def test_scaled_dot_product_attention_example(student):
 
 @pytest.mark.points(1)
 def test_multi_head_attention_example(student):
+    """A tiny two-head layer with a padding mask, equal to Keras's answer."""
     mask = np.array([[[True, True, False]]])
     output, scores = student.attention.multi_head_attention(
         np.float32(QUERY), np.float32(VALUE), None, as_float32(WEIGHTS), 2, attention_mask=mask
@@ -84,6 +88,7 @@ def test_multi_head_attention_example(student):
 
 @pytest.mark.points(1)
 def test_positional_encoding_example(student):
+    """positional_encoding(3, 4) against the chapter's formula."""
     got = student.attention.positional_encoding(3, 4)
     expected = [
         [0.0, 1.0, 0.0, 1.0],

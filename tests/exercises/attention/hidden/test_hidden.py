@@ -40,6 +40,7 @@ def assert_no_ready_made(banned: dict, function: str) -> None:
 
 @pytest.mark.points(1)
 def test_padding_mask_any_pad_id(student, rng, banned):
+    """padding_mask on ragged batches, with pad_id 0 and another."""
     assert_no_ready_made(banned, "padding_mask")
     for pad_id in (0, int(rng.integers(1, 50))):
         ids = ragged_ids(rng, int(rng.integers(2, 6)), int(rng.integers(2, 10)), pad_id)
@@ -55,6 +56,7 @@ def test_padding_mask_any_pad_id(student, rng, banned):
 
 @pytest.mark.points(1)
 def test_causal_mask_any_lengths(student, rng, banned):
+    """causal_mask for T = S, T < S and T > S, key_length given or not."""
     assert_no_ready_made(banned, "causal_mask")
     sizes = [(1, None), (5, None), (3, 7), (6, 2)] + [
         tuple(int(x) for x in rng.integers(1, 12, 2)) for _ in range(3)
@@ -97,6 +99,7 @@ def sdpa_cases(rng):
 
 @pytest.mark.points(3)
 def test_scaled_dot_product_attention_matches_the_formula(student, rng, banned):
+    """Attention against float64 NumPy: leading axes, broadcast masks, float64 inputs."""
     assert_no_ready_made(banned, "scaled_dot_product_attention")
     for query, key, value, mask in sdpa_cases(rng):
         where = f"query {query.shape}, key {key.shape}, mask {None if mask is None else mask.shape}"
@@ -135,6 +138,7 @@ def assert_same_gradients(got: list, expected: list, names: tuple, function: str
 
 @pytest.mark.points(2)
 def test_attention_functions_are_differentiable(student, reference, rng, banned):
+    """Gradients of both attention functions, against the reference's."""
     assert_no_ready_made(banned, "scaled_dot_product_attention")
     t, s, d, dv = 4, 6, 5, 3
     query, key = rng.normal(size=(2, t, d)), rng.normal(size=(2, s, d))
@@ -164,6 +168,7 @@ def test_attention_functions_are_differentiable(student, reference, rng, banned)
 
 @pytest.mark.points(5)
 def test_multi_head_attention_matches_keras(student, reference, rng, banned):
+    """multi_head_attention against Keras's own layer: many shapes, every kind of mask."""
     assert_no_ready_made(banned, "multi_head_attention")
     keras_layer = reference.helper("attention.keras_multi_head_attention")
     for number in range(N_MHA_CASES):
@@ -204,6 +209,7 @@ def test_multi_head_attention_matches_keras(student, reference, rng, banned):
 
 @pytest.mark.points(2)
 def test_positional_encoding_matches_the_formula(student, rng, banned):
+    """positional_encoding against the formula, up to 512 positions and 512 dimensions."""
     assert_no_ready_made(banned, "positional_encoding")
     sizes = [(1, 2), (64, 8), (512, 16), (int(rng.integers(2, 300)), 2 * int(rng.integers(1, 256)))]
     for max_length, depth in sizes:
@@ -221,6 +227,7 @@ def test_positional_encoding_matches_the_formula(student, rng, banned):
 
 @pytest.mark.points(1)
 def test_no_ready_made_attention(student, rng, banned):
+    """No Keras or TensorFlow attention is used, and the module computes attention."""
     uses = [use for found in banned.values() for use in found]
     assert not uses, (
         "write attention from basic operations; your module reaches ready-made "
