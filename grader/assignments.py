@@ -28,8 +28,9 @@ class RosterError(Exception):
 
 def submitted_at(path: Path) -> datetime:
     """The newest modification time of ``path``'s files (links not followed)."""
-    newest = os.lstat(path).st_mtime
-    if stat.S_ISDIR(os.lstat(path).st_mode):
+    info = os.lstat(path)
+    newest = info.st_mtime
+    if stat.S_ISDIR(info.st_mode):
         seen = 0
         for folder, dirs, files in os.walk(path):
             for name in files + dirs:

@@ -13,6 +13,7 @@ hidden test only the explicit message of a failed ``assert`` is kept.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -185,13 +186,15 @@ def test_identity(item: pytest.Item) -> tuple[str, str]:
     (``tests/exercises/<exercise>/[hidden/]test_*.py``) or its ``exercise`` marker."""
     path = Path(str(item.fspath))
     marker = item.get_closest_marker("exercise")
-    if marker:
-        exercise = marker.args[0]
-    else:
-        root = find_course_root(path.parent)
-        exercise = Course(root).exercise_of(path) if root else path.parent.name
+    exercise = marker.args[0] if marker else _exercise_of_folder(path.parent)
     visibility = "hidden" if path.parent.name == "hidden" else "public"
     return exercise, visibility
+
+
+@functools.cache
+def _exercise_of_folder(folder: Path) -> str:
+    root = find_course_root(folder)
+    return Course(root).exercise_of(folder / "test.py") if root else folder.name
 
 
 def _points(item: pytest.Item) -> float:

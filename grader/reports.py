@@ -67,7 +67,7 @@ def write_reports(out_dir: Path, publish: bool = False) -> WrittenReports:
         (out_dir / "junit.xml", lambda: exports.junit_xml(results)),
     ]
     for result in results:
-        stem = safe_name(result)
+        stem = file_stem(result["submission"])
         files.append(
             (out_dir / "feedback" / f"{stem}.md", partial(feedback_markdown, result, publish))
         )
@@ -92,11 +92,6 @@ def write_atomic(path: Path, text: str) -> Path:
     tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
     os.replace(tmp, path)
     return path
-
-
-def safe_name(result: dict) -> str:
-    """The file name of a submission's reports."""
-    return file_stem(result["submission"])
 
 
 # -- gradebook -------------------------------------------------------------------------

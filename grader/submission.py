@@ -77,9 +77,11 @@ def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> Prepared
         if stat.S_ISDIR(kind):
             return _copy_folder(_module_root(source, exercises), dest, [], exercises)
         if source.suffix not in (".zip", ".ipynb"):
-            raise InvalidSubmission(f"{_shown(source.name)} is not a folder, a .zip or an .ipynb")
+            raise InvalidSubmission(
+                f"{printable(source.name)} is not a folder, a .zip or an .ipynb"
+            )
         if not stat.S_ISREG(kind):
-            raise InvalidSubmission(f"{_shown(source.name)} is not a regular file")
+            raise InvalidSubmission(f"{printable(source.name)} is not a regular file")
         if source.suffix == ".zip":
             staging = dest.parent / (dest.name + "-unzipped")
             warnings = extract_zip(source, staging)
@@ -93,12 +95,8 @@ def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> Prepared
 
 
 def _why(exc: OSError) -> str:
-    where = f": {_shown(os.fsdecode(exc.filename))}" if exc.filename else ""
+    where = f": {printable(os.fsdecode(exc.filename))}" if exc.filename else ""
     return f"{exc.strerror or type(exc).__name__}{where}"
-
-
-def _shown(text: str) -> str:
-    return printable(text)
 
 
 def _module_root(folder: Path, exercises: frozenset[str]) -> Path:
@@ -143,7 +141,7 @@ def _walk_regular_files(root: Path, warnings: list[str]) -> list[tuple[Path, int
     found = []
 
     def unreadable(exc: OSError) -> None:
-        warnings.append(f"skipped {_shown(_relative(exc.filename, root))}: {exc.strerror}")
+        warnings.append(f"skipped {printable(_relative(exc.filename, root))}: {exc.strerror}")
 
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if d not in DROPPED_NAMES and not d.startswith("."))
@@ -156,11 +154,13 @@ def _walk_regular_files(root: Path, warnings: list[str]) -> list[tuple[Path, int
                 continue
             relative = path.relative_to(root)
             if stat.S_ISLNK(info.st_mode):
-                warnings.append(f"refused {_shown(str(relative))}: symbolic links are not accepted")
+                warnings.append(
+                    f"refused {printable(str(relative))}: symbolic links are not accepted"
+                )
             elif stat.S_ISREG(info.st_mode):
                 found.append((path, info.st_size))
             elif path.suffix in KEPT_SUFFIXES:
-                warnings.append(f"skipped {_shown(str(relative))}: not a regular file")
+                warnings.append(f"skipped {printable(str(relative))}: not a regular file")
     return sorted(found)
 
 
@@ -183,7 +183,7 @@ def _copy_folder(
             continue
         if path.suffix not in KEPT_SUFFIXES:
             continue
-        shown = _shown(str(relative))
+        shown = printable(str(relative))
         if shown != str(relative):
             warnings.append(
                 f"skipped {shown}: its name holds bytes that are not UTF-8 text, "
@@ -254,7 +254,7 @@ def extract_zip(source: Path, dest: Path) -> list[str]:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise InvalidSubmission(
-            f"{_shown(source.name)} is not a readable zip file ({_shown(str(exc))})"
+            f"{printable(source.name)} is not a readable zip file ({printable(str(exc))})"
         ) from None
     warnings: list[str] = []
     with archive:
@@ -263,7 +263,7 @@ def extract_zip(source: Path, dest: Path) -> list[str]:
             raise InvalidSubmission(f"the zip holds too many files ({len(members)})")
         total = 0
         for member in members:
-            shown = _shown(member.filename)
+            shown = printable(member.filename)
             name = PurePosixPath(member.filename.replace("\\", "/"))
             if name.is_absolute() or ".." in name.parts or re.match(r"^[A-Za-z]:", str(name)):
                 raise InvalidSubmission(f"the zip holds an unsafe path: {shown!r}")
@@ -292,10 +292,10 @@ def extract_zip(source: Path, dest: Path) -> list[str]:
                     shutil.copyfileobj(src, out, length=1024 * 1024)
             except OSError as exc:  # a name too long, a file where a folder should be
                 warnings.append(
-                    f"skipped {_shown(member.filename)!r} of the zip: {exc.strerror or exc}"
+                    f"skipped {printable(member.filename)!r} of the zip: {exc.strerror or exc}"
                 )
             except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-                raise InvalidSubmission(f"the zip is damaged ({_shown(str(exc))})") from None
+                raise InvalidSubmission(f"the zip is damaged ({printable(str(exc))})") from None
     return warnings
 
 
@@ -306,7 +306,7 @@ def notebook_modules(source: Path, exercises: Iterable[str] = ()) -> dict[str, s
         cells = list(notebook.cells)
     except Exception as exc:  # nbformat raises many types for a broken file
         raise InvalidSubmission(
-            f"{_shown(source.name)} is not a readable notebook ({_shown(str(exc))[:300]})"
+            f"{printable(source.name)} is not a readable notebook ({printable(str(exc))[:300]})"
         ) from None
     shared: list[str] = []
     tagged: dict[str, list[str]] = {}
@@ -324,7 +324,7 @@ def notebook_modules(source: Path, exercises: Iterable[str] = ()) -> dict[str, s
             shared.append("\n".join(lines))
     if not tagged:
         raise InvalidSubmission(
-            f"{_shown(source.name)} has no cell tagged '# exercise: NAME' (NAME one of "
+            f"{printable(source.name)} has no cell tagged '# exercise: NAME' (NAME one of "
             f"{', '.join(exercises) or 'an exercise'})"
         )
     return {name: "\n\n".join(shared + cells) + "\n" for name, cells in tagged.items()}

@@ -68,12 +68,17 @@ COURSE_FILES = {
 }
 
 
-def make_course(root: Path) -> Course:
-    for name, text in COURSE_FILES.items():
+def write_files(root: Path, files: dict[str, str]) -> Course:
+    """Write ``files`` (course path → text, dedented) under ``root``; the course there."""
+    for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
     return Course(root)
+
+
+def make_course(root: Path) -> Course:
+    return write_files(root, COURSE_FILES)
 
 
 def folder_submission(parent: Path, name: str, code: str) -> Path:
@@ -127,8 +132,4 @@ SECOND_EXERCISE_FILES = {
 
 
 def add_second_exercise(course: Course) -> Course:
-    for name, text in SECOND_EXERCISE_FILES.items():
-        path = course.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return Course(course.root)
+    return write_files(course.root, SECOND_EXERCISE_FILES)
