@@ -206,9 +206,10 @@ class Course:
         return files
 
     def public_files(self, name: str) -> list[Path]:
-        """What a student bundle ships of the exercise's test folder."""
+        """What a student bundle ships of the exercise's test folder: its public tests,
+        and its ``conftest.py`` (fixtures the public and hidden tests share)."""
         folder = self.exercise_dir(name)
-        names = ("__init__.py", MANIFEST_NAME)
+        names = ("__init__.py", "conftest.py", MANIFEST_NAME)
         return sorted(
             p
             for p in folder.iterdir()

@@ -1,0 +1,1 @@
+"""Hidden tests of `transformer_dates`: instructors only, never released."""
