@@ -1,0 +1,1 @@
+"""Tests of the exercise `text_generation`."""

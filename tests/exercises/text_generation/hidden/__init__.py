@@ -1,0 +1,1 @@
+"""Hidden tests of `text_generation`: instructors only, never released."""
