@@ -39,10 +39,9 @@ def random_dates(
 
 def encoder_ids(date_strs: list[str]) -> np.ndarray:
     """``INPUT_CHARS.index(c) + 1``, post-padded with 0 to the longest string."""
-    ids = np.zeros((len(date_strs), max(map(len, date_strs))), np.int32)
-    for row, s in enumerate(date_strs):
-        ids[row, : len(s)] = [INPUT_CHARS.index(c) + 1 for c in s]
-    return ids
+    width = max(len(s) for s in date_strs)
+    rows = [[INPUT_CHARS.index(c) + 1 for c in s] + [0] * (width - len(s)) for s in date_strs]
+    return np.array(rows, np.int32)
 
 
 def exact_match(predicted: list[str], targets: list[str]) -> float:
