@@ -36,8 +36,9 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import date_seq2seq as reference  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from exercises.date_seq2seq.conftest import N_TRAIN, N_VALID  # noqa: E402
 from exercises.date_seq2seq.hidden import support  # noqa: E402
-from exercises.date_seq2seq.hidden.test_hidden import ACCURACY_THRESHOLD, N_TRAIN, N_VALID  # noqa: E402
+from exercises.date_seq2seq.hidden.test_hidden import ACCURACY_THRESHOLD  # noqa: E402
 
 BOOK_MAX_EPOCHS = 20
 INPUT_LENGTH, OUTPUT_LENGTH = 18, 10

@@ -5,7 +5,8 @@ reference; absent in a student bundle) and one folder per exercise::
 
     tests/exercises/<name>/
         exercise.toml       its manifest: title, place in the chapter, points, helpers,
-                            calibration page, the return types of its functions
+                            calibration page, the return types and time budgets of its
+                            functions
         test_public.py      public tests (shipped to students)
         hidden/             hidden tests and their support (instructors only)
         wrong/<bug>.patch   the reference with one bug, and the hidden tests that reject it
@@ -60,6 +61,7 @@ class Exercise:
     calibration: str = ""  # the page (from the course root) where its thresholds come from
     helpers: list[str] = field(default_factory=list)  # its modules in grader/worker/helpers/
     returns: dict = field(default_factory=dict)  # function → declared return type
+    budgets: dict = field(default_factory=dict)  # function → the contract's time budget (s)
 
 
 @dataclass(frozen=True)

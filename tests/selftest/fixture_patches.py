@@ -7,6 +7,7 @@ hidden tests must reject it::
     why: ids start at 0, so padding reads as 'B'
     tests: test_string_to_ids test_dataset_ids_padding_and_labels
     message: must return a tuple (X, y)        (optional: text the failure must show)
+    slow: a second fixture for a test that trains  (optional: runs only with -m slow)
     --- solutions/reber.py
     +++ reber.py
     @@ -72,3 +72,3 @@
@@ -42,6 +43,7 @@ class WrongFixture:
     why: str
     tests: list[str]
     message: str | None
+    slow: str | None  # why it runs only with ``-m slow`` (another fixture proves its tests)
     diff: str
     path: Path
 
@@ -67,6 +69,7 @@ def read_fixture(path: Path) -> WrongFixture:
         why=fields["why"],
         tests=fields["tests"].split(),
         message=fields.get("message") or None,
+        slow=fields.get("slow") or None,
         diff="--- " + diff,
         path=path,
     )

@@ -3,7 +3,9 @@
 ``tests/exercises/<exercise>/wrong/<bug>.patch`` is the reference with one bug (see
 ``fixture_patches``), under a header naming the hidden tests that must reject it. The
 module is made from today's reference at test time; only the named tests run (``-k``),
-so the suite stays fast, and each must end with zero points and a message.
+so the suite stays fast, and each must end with zero points and a message. A fixture
+whose header says ``slow:`` (a second fixture that trains, for tests another fixture
+already proves) runs only with ``-m slow``.
 """
 
 import pytest
@@ -21,7 +23,12 @@ def test_every_exercise_has_wrong_fixtures(course):
 
 
 @pytest.mark.parametrize(
-    "fixture", FIXTURES, ids=[f"{fixture.exercise}-{fixture.bug}" for fixture in FIXTURES]
+    "fixture",
+    [
+        pytest.param(fixture, marks=[pytest.mark.slow] if fixture.slow else [])
+        for fixture in FIXTURES
+    ],
+    ids=[f"{fixture.exercise}-{fixture.bug}" for fixture in FIXTURES],
 )
 def test_wrong_implementation_loses_points(course, fixture, tmp_path):
     options = GradeOptions(

@@ -27,23 +27,26 @@ import date_seq2seq as reference  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from exercises.date_seq2seq.conftest import (  # noqa: E402
+    N_TRAIN,
+    N_VALID,
+    TRAIN_BUDGET_S,
+    some_dates,
+)
 from exercises.date_seq2seq.hidden import support  # noqa: E402
 from exercises.date_seq2seq.hidden.test_hidden import (  # noqa: E402
     ACCURACY_THRESHOLD,
     N_SHORT,
-    N_TRAIN,
-    N_VALID,
     SHORT_ACCURACY_THRESHOLD,
-    TRAIN_BUDGET_S,
 )
 
 
 def run_seed(seed: int) -> tuple[float, float, float, float]:
     """(training wall s, training CPU s, accuracy on 2000 fresh dates, on the short ones)."""
     keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed + 11)  # as the hidden test's `trained` fixture
-    x_train, y_train = support.random_dates(N_TRAIN, rng)
-    x_valid, y_valid = support.random_dates(N_VALID, rng)
+    rng = np.random.default_rng(seed + 11)  # as the `trained_date_model` fixture
+    x_train, y_train = some_dates(N_TRAIN, rng)
+    x_valid, y_valid = some_dates(N_VALID, rng)
     wall, cpu = time.perf_counter(), time.process_time()
     model = reference.train_date_model(x_train, y_train, x_valid, y_valid)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

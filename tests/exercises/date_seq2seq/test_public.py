@@ -1,7 +1,8 @@
 """Public tests of the date exercise: quick format checks (5 points).
 
-The last test trains your model once, as the hidden tests do: on 10,000 training and
-2,000 validation dates, within the 180 s budget.
+The last test trains your model once (the `trained_date_model` fixture of conftest.py,
+which the hidden tests share): on 10,000 training and 2,000 validation dates, within the
+180 s budget.
 """
 
 import re
@@ -10,21 +11,10 @@ from datetime import date
 import numpy as np
 import pytest
 
-# fmt: off
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
-# fmt: on
+from .conftest import MONTHS, some_dates
+
 INPUT_FORMAT = re.compile(rf"({'|'.join(MONTHS)}) \d\d, \d\d\d\d")
 TARGET_FORMAT = re.compile(r"\d\d\d\d-\d\d-\d\d")
-TRAIN_DEADLINE_S = 225  # the 180 s budget plus 25%
-
-
-def some_dates(n: int, rng: np.random.Generator) -> tuple[list[str], list[str]]:
-    first, last = date(1000, 1, 1).toordinal(), date(9999, 12, 31).toordinal()
-    days = [date.fromordinal(int(o)) for o in rng.integers(first, last + 1, n)]
-    return [f"{MONTHS[d.month - 1]} {d.day:02d}, {d.year}" for d in days], [
-        d.isoformat() for d in days
-    ]
 
 
 @pytest.mark.points(1)
@@ -81,20 +71,11 @@ def test_ids_to_date_strs_example(student):
     assert list(got) == expected, f"ids_to_date_strs({ids}): expected {expected}, got {got}"
 
 
-@pytest.fixture(scope="module")
-def trained(student, run_seed):
-    rng = np.random.default_rng(run_seed + 5)
-    x_train, y_train = some_dates(10_000, rng)
-    x_valid, y_valid = some_dates(2_000, rng)
-    train = student.date_seq2seq.train_date_model.options(timeout=TRAIN_DEADLINE_S, keep=True)
-    return train(x_train, y_train, x_valid, y_valid)
-
-
 @pytest.mark.points(1)
-def test_convert_output_format(student, trained, run_seed):
+def test_convert_output_format(student, trained_date_model, run_seed):
     x, _ = some_dates(20, np.random.default_rng(run_seed + 6))
     x = ["May 02, 2020", *x]
-    got = student.date_seq2seq.convert_date_strs.options(timeout=60)(trained, x)
+    got = student.date_seq2seq.convert_date_strs.options(timeout=60)(trained_date_model, x)
     assert isinstance(got, (list, tuple)) and len(got) == len(x), (
         f"convert_date_strs on {len(x)} strings should return a list of {len(x)} strings"
     )
@@ -102,7 +83,9 @@ def test_convert_output_format(student, trained, run_seed):
     assert not malformed, (
         f"{len(malformed)} outputs are not like '2020-05-02', e.g. {malformed[0]!r}"
     )
-    one = student.date_seq2seq.convert_date_strs.options(timeout=60)(trained, ["July 04, 1000"])
+    one = student.date_seq2seq.convert_date_strs.options(timeout=60)(
+        trained_date_model, ["July 04, 1000"]
+    )
     assert isinstance(one, (list, tuple)) and len(one) == 1 and isinstance(one[0], str), (
         f"convert_date_strs on one string should return a list of one string, got {one!r}"
     )
