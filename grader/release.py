@@ -209,11 +209,25 @@ dependencies = [
 {dependencies}]
 
 [project.scripts]
-grade = "grader.cli:main"
+grade = "grader.entry:main"
 
 [tool.setuptools.packages.find]
 include = ["grader*"]
 """
+
+
+def _commented(commands: list[tuple[str, str]], columns: int = 80) -> str:
+    """Shell lines with their comments aligned, within ``columns``: a command too long
+    for that gets its comment on the line above."""
+    fits = [(c, why) for c, why in commands if len(c) + len(why) + 4 <= columns]
+    width = max(len(command) for command, _ in fits) + 2
+    lines = [
+        f"{command:<{width}}# {comment}"
+        if (command, comment) in fits
+        else f"# {comment}:\n{command}"
+        for command, comment in commands
+    ]
+    return "\n".join(lines)
 
 
 def _project() -> dict:
@@ -236,6 +250,13 @@ def student_readme(course: Course, exercises: list[str]) -> str:
         f"| `{name}` | {_summary(course.stubs_dir / f'{name}.py')} |" for name in exercises
     )
     first = exercises[0]
+    commands = [
+        ("grade", "every exercise, from ./exercises"),
+        (f"grade {first}", "one exercise"),
+        ("grade --submission my_work.zip", "a folder or a .zip of your modules"),
+        ("grade --json", "the machine-readable result"),
+        (f"grade --submission notebooks/{first}.ipynb {first}", "a notebook"),
+    ]
     return f"""# Exercises: NLP with RNNs and Attention
 
 Fill in the stubs in `exercises/` (or the notebooks in `notebooks/`), then let `grade`
@@ -247,11 +268,13 @@ run the public tests on your code.
 
 ## Install (once)
 
-Python 3.11 or newer, in this folder:
+Python 3.11 or newer, on Linux, macOS or Windows through WSL (`grade` runs your code
+in a sandbox that needs a POSIX system; on native Windows it says so and stops). In
+this folder:
 
 ```bash
 python3 -m venv .venv
-source .venv/bin/activate        # Windows: .venv\\Scripts\\activate
+source .venv/bin/activate
 pip install .
 ```
 
@@ -260,11 +283,7 @@ pip install .
 Run `grade` in this folder (or any folder below it):
 
 ```bash
-grade                                  # every exercise, from ./exercises
-grade {first}                          # one exercise
-grade --submission notebooks/{first}.ipynb {first}   # a notebook
-grade --submission my_work.zip         # a folder or a .zip of your modules
-grade --json                           # the machine-readable result
+{_commented(commands)}
 ```
 
 `grade` prints one table per exercise: each test, its outcome, its points and, when it

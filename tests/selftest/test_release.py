@@ -23,7 +23,7 @@ from tiny_course import add_second_exercise, make_course
 from grader.course import Course
 from grader.grading import GradeOptions, grade_submission
 from grader.notebooks import tag
-from grader.release import MANIFEST, build_release, scan_bundle, sha256
+from grader.release import MANIFEST, build_release, scan_bundle, sha256, student_readme
 
 FAKE = FIXTURES / "fake_course"
 
@@ -301,3 +301,12 @@ def test_a_student_bundle_shows_the_students_commands(fake_course, tmp_path):
     assert refused.returncode == 2 and "needs the instructor's course" in refused.stderr
     below = grade("echo", "--json", "--seed", "1", cwd=bundle / "exercises")
     assert json.loads(below.stdout)["status"] == "graded", below.stderr
+
+
+def test_readme_commands_fit_80_columns_with_aligned_comments(course):
+    text = student_readme(course, course.exercises())
+    block = text.split("## Grade your work")[1].split("```bash\n")[1].split("```")[0]
+    lines = block.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    columns = {line.index("  # ") for line in lines if "  # " in line}
+    assert len(columns) == 1, f"comments not aligned: {lines}"
