@@ -6,14 +6,23 @@ module is made from today's reference at test time; only the named tests run (``
 so the suite stays fast, and each must end with zero points and a message. A fixture
 whose header says ``slow:`` (a second fixture that trains, for tests another fixture
 already proves) runs only with ``-m slow``.
+
+The selected fixtures are graded two at a time, one TensorFlow thread each, as
+``grade batch --jobs 2`` does (most of a fixture's time is a worker's start-up, which
+one core does alone); each test then checks its own fixture's result.
 """
 
-import pytest
-from fixture_patches import materialise, wrong_fixtures
+from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from fixture_patches import WrongFixture, materialise, wrong_fixtures
+
+from grader.batch import available_cores
 from grader.grading import GradeOptions, grade_submission
+from grader.result import Result
 
 FIXTURES = wrong_fixtures()
+JOBS = 2  # gradings at once
 
 
 def test_every_exercise_has_wrong_fixtures(course):
@@ -30,11 +39,8 @@ def test_every_exercise_has_wrong_fixtures(course):
     ],
     ids=[f"{fixture.exercise}-{fixture.bug}" for fixture in FIXTURES],
 )
-def test_wrong_implementation_loses_points(course, fixture, tmp_path):
-    options = GradeOptions(
-        exercises=(fixture.exercise,), seed=12345, keyword=" or ".join(fixture.tests)
-    )
-    result = grade_submission(materialise(fixture, tmp_path / fixture.bug), course, options)
+def test_wrong_implementation_loses_points(fixture, graded):
+    result = graded[fixture.exercise, fixture.bug]
     assert result["status"] == "graded", result.get("message")
     ran = {t["name"].split("[")[0]: t for t in result["exercises"][fixture.exercise]["tests"]}
     for name in fixture.tests:
@@ -45,3 +51,28 @@ def test_wrong_implementation_loses_points(course, fixture, tmp_path):
         assert ran[name]["message"], f"{name} failed {fixture.exercise}/{fixture.bug} silently"
         assert fixture.message is None or fixture.message in ran[name]["message"], ran[name]
     assert result["score"] < result["max_score"]
+
+
+@pytest.fixture(scope="module")
+def graded(request, course, tmp_path_factory) -> dict[tuple[str, str], Result]:
+    """Every selected fixture's result by (exercise, bug), graded ``JOBS`` at a time."""
+    selected = [
+        item.callspec.params["fixture"]
+        for item in request.session.items
+        if item.originalname == "test_wrong_implementation_loses_points"
+    ]
+    threads = max(1, available_cores() // JOBS)
+
+    def grade(fixture: WrongFixture) -> Result:
+        options = GradeOptions(
+            exercises=(fixture.exercise,),
+            seed=12345,
+            keyword=" or ".join(fixture.tests),
+            threads=threads,
+        )
+        folder = tmp_path_factory.mktemp(f"{fixture.exercise}-{fixture.bug}")
+        return grade_submission(materialise(fixture, folder / fixture.bug), course, options)
+
+    with ThreadPoolExecutor(JOBS) as pool:
+        results = list(pool.map(grade, selected))
+    return {(f.exercise, f.bug): result for f, result in zip(selected, results, strict=True)}
