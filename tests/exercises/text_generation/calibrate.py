@@ -12,7 +12,6 @@ Runs in-process (the reference is trusted code); threads pinned to 2 like a work
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import text_generation as reference  # noqa: E402
+from calibration_runs import Column, run_seeds  # noqa: E402
 
 from exercises.text_generation.conftest import (  # noqa: E402
     N_TRAIN_CHARS,
@@ -58,37 +58,22 @@ def run_seed(seed: int) -> tuple[float, float, float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--start", type=int, default=0)
-    args = parser.parse_args()
-    rows = []
-    for seed in range(args.start, args.start + args.seeds):
-        rows.append(run_seed(seed))
-        wall, cpu, excess, order1 = rows[-1]
-        print(
-            f"seed {seed:3d}  train {wall:6.1f} s wall {cpu:6.1f} s CPU  excess {excess:.4f}"
-            f"  order-1 excess {order1:.4f}  load {os.getloadavg()[0]:.1f}",
-            flush=True,
-        )
-    wall, cpu, excess, order1 = (np.array(column) for column in zip(*rows, strict=True))
-    for name, values, limit in [
-        ("train wall s  ", wall, f"a third of the budget: {TRAIN_BUDGET_S / 3:.0f}"),
-        ("train CPU s   ", cpu, f"budget {TRAIN_BUDGET_S} s on 2 cores"),
-        ("excess nats   ", excess, f"bar {EXCESS_BAR}"),
-        ("order-1 excess", order1, f"must exceed the bar {EXCESS_BAR}"),
-    ]:
-        print(
-            f"{name}  min {values.min():.4f}  mean {values.mean():.4f}  max {values.max():.4f}"
-            f"  {limit}"
-        )
-    failed = int(
-        (excess > EXCESS_BAR).sum()
-        + (order1 <= EXCESS_BAR).sum()
-        + (wall > TRAIN_BUDGET_S / 3).sum()
+    return run_seeds(
+        __doc__.splitlines()[0],
+        run_seed,
+        [
+            Column(
+                "train wall s",
+                f"a third of the budget: {TRAIN_BUDGET_S / 3:.0f}",
+                lambda s: s > TRAIN_BUDGET_S / 3,
+            ),
+            Column("train CPU s", f"budget {TRAIN_BUDGET_S} s on 2 cores"),
+            Column("excess nats", f"bar {EXCESS_BAR}", lambda e: e > EXCESS_BAR),
+            Column(
+                "order-1 excess", f"must exceed the bar {EXCESS_BAR}", lambda e: e <= EXCESS_BAR
+            ),
+        ],
     )
-    print("no failure" if not failed else f"{failed} failures")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

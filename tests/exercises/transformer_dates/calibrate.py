@@ -12,7 +12,6 @@ worker.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import transformer_dates as reference  # noqa: E402
+from calibration_runs import Column, run_seeds  # noqa: E402
 
 from exercises.transformer_dates.conftest import (  # noqa: E402
     N_TRAIN,
@@ -62,37 +62,24 @@ def run_seed(seed: int) -> tuple[float, float, float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--start", type=int, default=0)
-    args = parser.parse_args()
-    rows = []
-    for seed in range(args.start, args.start + args.seeds):
-        rows.append(run_seed(seed))
-        wall, cpu, accuracy, short = rows[-1]
-        print(
-            f"seed {seed:3d}  train {wall:6.1f} s wall {cpu:6.1f} s CPU  accuracy {accuracy:.4f}"
-            f"  short {short:.4f}  load {os.getloadavg()[0]:.1f}",
-            flush=True,
-        )
-    wall, cpu, accuracy, short = (np.array(column) for column in zip(*rows, strict=True))
-    for name, values, limit in [
-        ("train wall s", wall, f"a third of the budget: {TRAIN_BUDGET_S / 3:.0f}"),
-        ("train CPU s ", cpu, f"budget {TRAIN_BUDGET_S} s on 2 cores"),
-        ("accuracy    ", accuracy, f"threshold {ACCURACY_THRESHOLD}"),
-        ("short       ", short, f"threshold {SHORT_ACCURACY_THRESHOLD}"),
-    ]:
-        print(
-            f"{name}  min {values.min():.4f}  mean {values.mean():.4f}  max {values.max():.4f}"
-            f"  {limit}"
-        )
-    failed = int(
-        (accuracy < ACCURACY_THRESHOLD).sum()
-        + (short < SHORT_ACCURACY_THRESHOLD).sum()
-        + (wall > TRAIN_BUDGET_S / 3).sum()
+    return run_seeds(
+        __doc__.splitlines()[0],
+        run_seed,
+        [
+            Column(
+                "train wall s",
+                f"a third of the budget: {TRAIN_BUDGET_S / 3:.0f}",
+                lambda s: s > TRAIN_BUDGET_S / 3,
+            ),
+            Column("train CPU s", f"budget {TRAIN_BUDGET_S} s on 2 cores"),
+            Column("accuracy", f"threshold {ACCURACY_THRESHOLD}", lambda a: a < ACCURACY_THRESHOLD),
+            Column(
+                "short",
+                f"threshold {SHORT_ACCURACY_THRESHOLD}",
+                lambda a: a < SHORT_ACCURACY_THRESHOLD,
+            ),
+        ],
     )
-    print("no failure" if not failed else f"{failed} failures")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
