@@ -42,8 +42,9 @@ class Run:
     training_s: dict[str, float]  # "module.function" with a budget → its call's time
 
 
-def grade_once(course: Course, exercises: tuple[str, ...], seed: int, threads: int) -> Run:
-    budgets = course_budgets(course)
+def grade_once(
+    course: Course, budgets: dict[str, float], exercises: tuple[str, ...], seed: int, threads: int
+) -> Run:
     options = GradeOptions(exercises=exercises, seed=seed, threads=threads)
     started = time.perf_counter()
     result = grade_submission(course.solutions_dir, course, options, label="reference")
@@ -96,7 +97,8 @@ def main() -> int:
     runs: list[Run] = []
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [
-            pool.submit(grade_once, course, tuple(args.exercises), seed, threads) for seed in seeds
+            pool.submit(grade_once, course, budgets, tuple(args.exercises), seed, threads)
+            for seed in seeds
         ]
         for future in futures:
             run = future.result()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 
-def layer_kinds(model) -> dict[str, int]:
-    """How many attention and recurrent layers a Keras model holds, nested ones included
-    (layers inside custom layers and inner models, found by Keras's own layer walk)."""
+def attention_layers(model) -> int:
+    """How many ``MultiHeadAttention`` layers a Keras model holds, nested ones included
+    (inside custom layers and inner models: Keras's own layer walk). Recurrent layers
+    are the generic ``has_recurrent_layer``'s job."""
     import keras
 
-    layers = list(model._flatten_layers())
-    return {
-        "attention": sum(isinstance(layer, keras.layers.MultiHeadAttention) for layer in layers),
-        "recurrent": sum(isinstance(layer, keras.layers.RNN) for layer in layers),
-    }
+    return sum(
+        isinstance(layer, keras.layers.MultiHeadAttention) for layer in model._flatten_layers()
+    )

@@ -44,6 +44,17 @@ def encoder_ids(date_strs: list[str]) -> np.ndarray:
     return np.array(rows, np.int32)
 
 
+def outputs(model, encoder: np.ndarray, decoder: np.ndarray) -> np.ndarray:
+    """The model's probabilities for these ids, shape-checked: ``(B, T, 12)``."""
+    got = np.asarray(model([encoder, decoder]))
+    expected = (len(encoder), decoder.shape[1], len(OUTPUT_CHARS) + 1)
+    assert got.shape == expected, (
+        f"on encoder_ids {encoder.shape} and decoder_ids {decoder.shape} the model should "
+        f"return {expected}, got {got.shape}"
+    )
+    return got
+
+
 def exact_match(predicted: list[str], targets: list[str]) -> float:
     """The share of predictions equal to their target."""
     return float(np.mean([p == t for p, t in zip(predicted, targets, strict=True)]))

@@ -17,6 +17,7 @@ from ..conftest import (
     SOS_ID,
     encoder_ids,
     exact_match,
+    outputs,
     random_dates,
 )
 
@@ -36,16 +37,6 @@ def untrained_models(student):
     """Two fresh models: the tests' properties hold whatever the weights."""
     build = student.transformer_dates.build_transformer.options(keep=True)
     return [build(), build()]
-
-
-def outputs(model, encoder, decoder) -> np.ndarray:
-    got = np.asarray(model([encoder, decoder]))
-    expected = (len(encoder), decoder.shape[1], N_OUTPUTS)
-    assert got.shape == expected, (
-        f"on encoder_ids {encoder.shape} and decoder_ids {decoder.shape} the model should "
-        f"return {expected}, got {got.shape}"
-    )
-    return got
 
 
 def random_encoder_ids(rng, batch: int, lengths=(1, MAX_INPUT)) -> np.ndarray:
@@ -68,9 +59,12 @@ def random_decoder_ids(rng, batch: int, length: int = MAX_OUTPUT) -> np.ndarray:
 @pytest.mark.points(1)
 def test_structure(student, untrained_models):
     """A MultiHeadAttention layer (nested ones count) and no recurrent layer."""
-    kinds = student.helper("transformer_dates.layer_kinds")(untrained_models[0])
-    assert kinds["attention"] >= 1, "the model should use keras.layers.MultiHeadAttention"
-    assert kinds["recurrent"] == 0, "a Transformer has no recurrent layer (LSTM, GRU, RNN)"
+    model = untrained_models[0]
+    attention = student.helper("transformer_dates.attention_layers")(model)
+    assert attention >= 1, "the model should use keras.layers.MultiHeadAttention"
+    assert not student.helper("has_recurrent_layer")(model), (
+        "a Transformer has no recurrent layer (LSTM, GRU, RNN)"
+    )
 
 
 @pytest.mark.points(1)
