@@ -30,6 +30,7 @@ from grader.sandbox.isolation import EnvironmentModified, guard_environment, sha
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
 
 SUITE_TIMEOUT_S = 3600
+NOT_RUN = "the test did not run (the grader stopped early)"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class GradeOptions:
     threads: int = 2
     memory_gb: float = 6.0
     keyword: str | None = None
+    first_failure: bool = False  # stop at the first test that does not pass (pytest -x)
     preload_tf: bool = True
 
 
@@ -86,7 +88,7 @@ def grade_prepared(
     if run.get("error"):
         result.update(status="grader_error", message=run["error"])
         return _finish(result, course)
-    _fill_result(result, run, course)
+    _fill_result(result, run, course, prepared, options.first_failure)
     return _finish(result, course)
 
 
@@ -164,6 +166,8 @@ def _pytest_command(
         command += ["--reference-dir", str(course.solutions_dir)]
     if options.keyword:
         command += ["-k", options.keyword]
+    if options.first_failure:
+        command.append("-x")
     if not options.preload_tf:
         command.append("--no-preload-tf")
     return command
@@ -204,32 +208,41 @@ def _run_tests(
     return data
 
 
-def _fill_result(result: Result, run: dict, course: Course) -> None:
+def _fill_result(
+    result: Result, run: dict, course: Course, prepared: PreparedSubmission, first_failure: bool
+) -> None:
     by_nodeid = {r["nodeid"]: r for r in run["records"]}
+    not_run = 0
     for item in run["collected"]:
         record = by_nodeid.get(item["nodeid"])
+        if record is None and first_failure:  # -x: the tests after the failure are left out
+            not_run += 1
+            continue
+        location = record.get("location") if record else None
         test = new_test(
             item["name"],
             record["outcome"] if record else "error",
             item["max_points"],
             item["visibility"],
-            record["message"] if record else "the test did not run (the grader stopped early)",
+            prepared.rewrite_paths(record["message"]) if record else NOT_RUN,
             record["duration_s"] if record else 0.0,
             grader_fault=bool(record and record["grader_fault"]),
             crash=bool(record and record["crash"]),
+            location=prepared.describe(location) if location else "",
         )
         exercise = result["exercises"].setdefault(item["exercise"], new_exercise())
         exercise["tests"].append(test)
+    with_hidden = {item["exercise"] for item in run["collected"] if item["visibility"] == "hidden"}
     for name, exercise in result["exercises"].items():
-        max_score = sum(t["max_points"] for t in exercise["tests"])
-        if "hidden" not in result["provenance"]["visibilities"] or not any(
-            t["visibility"] == "hidden" for t in exercise["tests"]
-        ):
-            exercise["hidden_points_absent"] = max(0.0, course.points(name) - max_score)
-    result["output"] = run.get("output", "")
+        if name not in with_hidden:  # a student's run: say what the instructor's tests hold
+            collected = sum(i["max_points"] for i in run["collected"] if i["exercise"] == name)
+            exercise["hidden_points_absent"] = max(0.0, course.points(name) - collected)
+    result["output"] = prepared.rewrite_paths(run.get("output", ""))
     result["provenance"].update(run.get("versions", {}))
     result["provenance"]["wall_s"] = run.get("wall_s")
     result["provenance"]["timings"] = run.get("timings", {})
+    if not_run:
+        result["provenance"]["not_run"] = not_run
     if any(t["grader_fault"] for e in result["exercises"].values() for t in e["tests"]):
         result["status"] = "grader_error"
         result["message"] = "a test failed on the grader's side; see the tests marked grader error"

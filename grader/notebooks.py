@@ -3,7 +3,8 @@
 One notebook per exercise: the exercise's text in markdown (the stub's docstrings), a
 setup cell with the provided imports and constants, one cell per function or class to
 fill, every code cell tagged ``# exercise: NAME`` (the contract's tag, which
-``grade --submission my.ipynb`` reads), and a last cell that runs the public tests.
+``grade --submission my.ipynb`` reads), and a last cell that runs the public tests on
+what the kernel has run (``%grade``, see ``grader.magic``).
 Code is cut from the stub in source order, so the notebook's module is the stub's.
 """
 
@@ -110,13 +111,12 @@ def exercise_notebook(exercise: str, stub_source: str) -> nbformat.NotebookNode:
         cells.append(nbformat.v4.new_code_cell(f"{tag(exercise)}\n{chunk.code}"))
     cells.append(
         _markdown(
-            "## Check your work\n\nSave the notebook first (`grade` reads the "
-            "file on disk), then run the public tests:"
+            "## Check your work\n\nRun the public tests on the cells this kernel has run "
+            "(no need to save; in a terminal, `grade --submission "
+            f"{exercise}.ipynb {exercise}` grades the saved file):"
         )
     )
-    cells.append(
-        nbformat.v4.new_code_cell(f"!grade --submission {exercise}.ipynb {exercise} --public-only")
-    )
+    cells.append(nbformat.v4.new_code_cell(f"%load_ext grader\n%grade {exercise}"))
     notebook = nbformat.v4.new_notebook(
         cells=cells,
         metadata={

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import secrets
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ import numpy as np
 import pytest
 
 from grader.course import Course, find_course_root
+from grader.locations import Location, definition, innermost_frame
 from grader.proxies import SubmissionProxy
 from grader.returns import ReturnSpec, course_returns
 from grader.sandbox.client import (
@@ -50,6 +52,7 @@ TIMINGS = pytest.StashKey[dict]()  # the worker's start-up and call times
 RETURNS = pytest.StashKey[dict[str, ReturnSpec]]()  # "module.function" → its return type
 PRELOAD_TF = pytest.StashKey[bool]()  # whether workers import TensorFlow before the student
 SETUP_S = pytest.StashKey[float]()  # per item: its fixtures' time, added to its duration
+STUDENT = pytest.StashKey[SubmissionProxy]()  # the submission under test, once started
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -122,6 +125,7 @@ def student(request: pytest.FixtureRequest):
     config = request.config
     target = config.getoption("target") or _course_root(config) / "solutions"
     submission = _start_submission(config, Path(target).resolve(), "student")
+    config.stash[STUDENT] = submission
     yield submission
     config.stash[VERSIONS].update(submission.worker.versions)
     submission.close()
@@ -213,23 +217,48 @@ def _clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
 STUDENT_VALUE_ERRORS = (TypeError, ValueError, LookupError, AttributeError, ArithmeticError)
 
 
+TRACEBACK_LINES = 8  # at most this many lines of the student's traceback in a message
+
+
+def last_frames(traceback_text: str) -> str:
+    """The innermost frames of a traceback, whole (from a ``File`` line), without the
+    final exception line, which the message already says."""
+    lines = traceback_text.rstrip().splitlines()
+    last_frame = max((i for i, line in enumerate(lines) if line.startswith("  File ")), default=-1)
+    if last_frame < 0:
+        return ""
+    source_lines = [line for line in lines[last_frame + 1 :] if line.startswith("    ")]
+    kept = (lines[: last_frame + 1] + source_lines)[-TRACEBACK_LINES:]
+    while kept and not kept[0].startswith("  File "):
+        kept.pop(0)
+    return "\n".join(kept)
+
+
+# Lines of pytest's assertion report that speak of pytest's options, not the student's code.
+PYTEST_NOISE = re.compile(r"^\s*(Use -v to get more diff|Full diff:|.*use -vv? to show)")
+
+
 def verdict(excinfo, hidden: bool) -> tuple[str, str, bool]:
     """(outcome, message, grader_fault) for a test that raised; hides hidden details."""
     exc = excinfo.value
     if isinstance(exc, WorkerTimeout):
         return "timeout", str(exc), False
+    if isinstance(exc, StudentError) and exc.type_name == "NotImplementedError":
+        return "not_started", "still raises the stub's NotImplementedError", False
     if isinstance(exc, StudentError):
-        trace = exc.traceback.strip().splitlines()[-6:]
-        shown = "\n" + "\n".join(trace) if trace and not hidden else ""
-        return "error", _clip(f"your code raised {exc}{shown}"), False
+        shown = "" if hidden else last_frames(exc.traceback)
+        return "error", _clip(f"your code raised {exc}" + (f"\n{shown}" if shown else "")), False
     if isinstance(exc, SubmissionFault):
         return "error", _clip(str(exc)), False
     if isinstance(exc, AssertionError):
         text = str(exc)
-        if hidden:  # keep the author's message, drop pytest's "assert left == right"
-            text = "" if text.startswith("assert ") else text.split("\nassert ")[0]
-            return "failed", _clip(text or "a hidden check failed"), False
-        return "failed", _clip(text or "assertion failed"), False
+        # The author's message, without pytest's "assert left == right" report after it
+        authors = "" if text.startswith("assert ") else text.split("\nassert ")[0]
+        if hidden:
+            return "failed", _clip(authors or "a hidden check failed"), False
+        if not authors:  # pytest's report is all there is: keep it, without its options
+            authors = "\n".join(line for line in text.splitlines() if not PYTEST_NOISE.match(line))
+        return "failed", _clip(authors or "assertion failed"), False
     if excinfo.typename == "Failed":
         text = str(exc)
         if text.startswith("Timeout"):
@@ -239,6 +268,25 @@ def verdict(excinfo, hidden: bool) -> tuple[str, str, bool]:
         detail = f"{excinfo.typename}" if hidden else f"{excinfo.typename}: {exc}"
         return "error", _clip(f"the test could not use what your code returned ({detail})"), False
     return "error", _clip(f"grader error ({excinfo.typename}): {exc}"), True
+
+
+def student_location(item: pytest.Item, excinfo) -> Location | None:
+    """Where in the submission a failed public test points: the innermost frame of the
+    student's code in what it raised, else the last submitted function the test called."""
+    submission = item.config.stash.get(STUDENT, None)
+    if submission is None:
+        return None
+    folder = submission.worker.spec.submission_dir
+    if excinfo is not None and isinstance(excinfo.value, StudentError):
+        if found := innermost_frame(excinfo.value.traceback, folder):
+            return found
+    called = submission.worker.last_module_call
+    return definition(folder, *called) if called else None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if submission := item.config.stash.get(STUDENT, None):
+        submission.worker.last_module_call = None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -257,6 +305,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         else:
             outcome, message, grader_fault = verdict(call.excinfo, visibility == "hidden")
         crash = call.excinfo is not None and isinstance(call.excinfo.value, WorkerCrashed)
+        failed_public = outcome != "passed" and visibility == "public"
+        location = student_location(item, call.excinfo) if failed_public else None
         item.config.stash[RECORDS].append(
             {
                 "nodeid": item.nodeid,
@@ -273,6 +323,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 ),
                 "grader_fault": grader_fault,
                 "crash": crash,
+                "location": location,
             }
         )
     return report

@@ -286,17 +286,22 @@ Run `grade` in this folder (or any folder below it):
 {_commented(commands)}
 ```
 
-`grade` prints one table per exercise: each test, its outcome, its points and, when it
-failed, why. Your instructor also runs hidden tests; `grade` says how many points they
-hold. Exit code: 0 all public tests passed, 1 points lost, 2 usage error.
+`grade` prints one table per exercise (each test, its outcome, its points), then one
+block per failed test: what it checked, what came back, and the line of your file it
+points to (`exercises/NAME.py:67`, or `NAME.ipynb, cell 5, line 3`). A function you
+have not written yet shows as `not started`. `grade -x` stops at the first failure.
+Your instructor also runs hidden tests; `grade` says how many points they hold. Exit
+code: 0 all public tests passed, 1 points lost, 2 usage error.
 
 ## Notebooks
 
 `notebooks/NAME.ipynb` holds the same exercise as `exercises/NAME.py`, one cell per
 function. Keep the first line of each code cell (`# exercise: NAME`): it tells `grade`
 which module the cell belongs to. To work in Jupyter: `pip install notebook`, then
-`jupyter notebook notebooks/`. The last cell of each notebook runs the public tests on
-the saved notebook. Hand in the notebook or the modules, as your instructor asks.
+`jupyter notebook notebooks/`. The last cell of each notebook, `%load_ext grader` then
+`%grade NAME`, runs the public tests on the cells the kernel has run (tagged cells, in the
+order they ran): no need to save first. Hand in the notebook or the modules, as your
+instructor asks.
 
 `MANIFEST.json` lists every file of this folder with its sha256.
 """

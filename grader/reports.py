@@ -19,7 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from grader import exports, report_html
-from grader.result import hidden_messages_allowed
+from grader.result import hidden_messages_allowed, outcome_word
 from grader.results import RESULTS_NAME, ResultsFile, exercise_names, fmt, read_results
 from grader.safe_text import file_stem, markdown_text, spreadsheet_cell
 
@@ -206,15 +206,13 @@ def _exercise_feedback(name: str, exercise: dict, show_hidden: bool = False) -> 
             "| test | outcome | points |",
             "|---|---|---|",
         ]
-        lines += [
-            f"| {_cell(t['name'])} | {t['outcome']} | {fmt(t['points'])} / {fmt(t['max_points'])} |"
-            for t in public
-        ]
+        lines += [f"| {_cell(t['name'])} | {outcome_word(t)} | {_points([t])} |" for t in public]
         lines.append("")
         for test in public:
-            if test["outcome"] != "passed" and test.get("message"):
+            if test["outcome"] not in ("passed", "not_started") and test.get("message"):
+                at = f" at `{_cell(test['location'])}`" if test.get("location") else ""
                 lines += [
-                    f"**{_cell(test['name'])}** ({test['outcome']}):",
+                    f"**{_cell(test['name'])}** ({outcome_word(test)}){at}:",
                     "",
                     *_fenced(test["message"]),
                     "",

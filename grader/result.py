@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Literal, NotRequired, TypedDict
 
 Status = Literal["graded", "invalid_submission", "grader_error", "empty", "missing", "removed"]
-Outcome = Literal["passed", "failed", "error", "timeout"]
+Outcome = Literal["passed", "failed", "error", "timeout", "not_started"]
 STATUSES: tuple[Status, ...] = (
     "graded",  # the tests ran
     "invalid_submission",  # it cannot be read (a broken zip...): zero, with the reason
@@ -26,7 +26,8 @@ class TestRecord(TypedDict):
     """One test's verdict."""
 
     name: str  # the test function's name, with its parameters
-    outcome: Outcome  # passed; failed (a check); error (the code raised); timeout
+    outcome: Outcome  # passed; failed (a check); error (the code raised); timeout;
+    # not_started (the code still raises the stub's NotImplementedError)
     points: float  # points earned: max_points when passed, else 0
     max_points: float  # what the test is worth
     message: str  # why it did not pass (a hidden test's details never appear)
@@ -34,6 +35,8 @@ class TestRecord(TypedDict):
     visibility: Literal["public", "hidden"]  # hidden tests are shown by name and points only
     grader_fault: bool  # the grader failed, not the submission: the result is a grader_error
     crash: bool  # the student's worker died (exit, signal, memory, protocol)
+    location: str  # the student's file and line the failure points to, as the student
+    # knows it ("exercises/NAME.py:67", "NAME.ipynb, cell 5, line 3"); "" if unknown
 
 
 class ExerciseResult(TypedDict):
@@ -92,6 +95,7 @@ def new_test(
     duration_s: float = 0.0,
     grader_fault: bool = False,
     crash: bool = False,
+    location: str = "",
 ) -> TestRecord:
     """A test's verdict; its points follow from its outcome."""
     return TestRecord(
@@ -104,7 +108,13 @@ def new_test(
         visibility=visibility,
         grader_fault=grader_fault,
         crash=crash,
+        location=location,
     )
+
+
+def outcome_word(test: TestRecord) -> str:
+    """The outcome as a student reads it ("not started", not "not_started")."""
+    return test["outcome"].replace("_", " ")
 
 
 def total(result: Result, points_per_exercise: dict[str, float]) -> Result:

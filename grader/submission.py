@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
+from grader.locations import FRAME_LINE, Location
 from grader.safe_text import printable
 
 KEPT_SUFFIXES = {".py", ".txt", ".csv", ".json", ".npy", ".npz"}
@@ -52,8 +53,35 @@ class InvalidSubmission(Exception):
 
 @dataclass
 class PreparedSubmission:
-    folder: Path
-    warnings: list[str] = field(default_factory=list)
+    """A submission copied into ``folder``, and how the student names its places."""
+
+    folder: Path  # the grader's copy, graded as it is
+    warnings: list[str] = field(default_factory=list)  # files skipped or refused
+    shown_as: str = ""  # the modules' folder as the student knows it: "exercises", "hw.zip"
+    # a module assembled from notebook cells → (first line, "hw.ipynb, cell 5") per cell
+    pieces: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+    def describe(self, location: Location) -> str:
+        """``location`` in the student's words: ``exercises/NAME.py:67`` or
+        ``NAME.ipynb, cell 5, line 3``."""
+        file, line = location["file"], location["line"]
+        if pieces := self.pieces.get(file):
+            first, label = max((p for p in pieces if p[0] <= line), default=pieces[0])
+            return f"{label}, line {line - first + 1}"
+        return f"{self.shown_as}/{file}:{line}" if self.shown_as else f"{file}:{line}"
+
+    def rewrite_paths(self, text: str) -> str:
+        """``text`` with the grader's copy's paths replaced by the student's names."""
+        prefix = str(self.folder).rstrip("/") + "/"
+
+        def frame(match: re.Match) -> str:  # a notebook's frame names its cell
+            file = match["file"][len(prefix) :]
+            if not match["file"].startswith(prefix) or file not in self.pieces:
+                return match[0]
+            return self.describe(Location(file=file, line=int(match["line"])))
+
+        text = FRAME_LINE.sub(frame, text)
+        return text.replace(prefix, f"{self.shown_as}/" if self.shown_as else "")
 
 
 def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> PreparedSubmission:
@@ -75,7 +103,10 @@ def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> Prepared
         if stat.S_ISLNK(kind):
             raise InvalidSubmission("the submission is a symbolic link")
         if stat.S_ISDIR(kind):
-            return _copy_folder(_module_root(source, exercises), dest, [], exercises)
+            root = _module_root(source, exercises)
+            prepared = _copy_folder(root, dest, [], exercises)
+            prepared.shown_as = _as_the_student_names(root, source)
+            return prepared
         if source.suffix not in (".zip", ".ipynb"):
             raise InvalidSubmission(
                 f"{printable(source.name)} is not a folder, a .zip or an .ipynb"
@@ -86,12 +117,25 @@ def prepare(source: Path, dest: Path, exercises: Iterable[str] = ()) -> Prepared
             staging = dest.parent / (dest.name + "-unzipped")
             warnings = extract_zip(source, staging)
             try:
-                return _copy_folder(_module_root(staging, exercises), dest, warnings, exercises)
+                root = _module_root(staging, exercises)
+                prepared = _copy_folder(root, dest, warnings, exercises)
+                inside = root.relative_to(staging).as_posix()
+                prepared.shown_as = printable(source.name + ("" if inside == "." else f":{inside}"))
+                return prepared
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         return _from_notebook(source, dest, exercises)
     except OSError as exc:  # the tree changed under us, or a folder cannot be listed
         raise InvalidSubmission(f"the submission cannot be read ({_why(exc)})") from None
+
+
+def _as_the_student_names(root: Path, source: Path) -> str:
+    """The modules' folder as the student names it: relative to the working folder when
+    below it, else from the submission's own name (never a path of this machine)."""
+    try:
+        return printable(str(root.absolute().relative_to(Path.cwd())))
+    except ValueError:
+        return printable(str(root.absolute().relative_to(source.absolute().parent)))
 
 
 def _why(exc: OSError) -> str:
@@ -301,6 +345,18 @@ def extract_zip(source: Path, dest: Path) -> list[str]:
 
 def notebook_modules(source: Path, exercises: Iterable[str] = ()) -> dict[str, str]:
     """Module name → source, from a notebook's code cells (never executed)."""
+    return {name: code for name, (code, _) in notebook_sources(source, exercises).items()}
+
+
+def notebook_sources(
+    source: Path, exercises: Iterable[str] = ()
+) -> dict[str, tuple[str, list[tuple[int, str]]]]:
+    """Module name → (source, its cells' first lines and labels) from a notebook.
+
+    A module is the notebook's untagged cells, then the cells tagged with its name,
+    in the notebook's order; a cell is labelled ``hw.ipynb, cell N`` (N counts every
+    cell from 1, as a reader counts them).
+    """
     try:
         notebook = nbformat.read(source, as_version=4)
         cells = list(notebook.cells)
@@ -308,26 +364,46 @@ def notebook_modules(source: Path, exercises: Iterable[str] = ()) -> dict[str, s
         raise InvalidSubmission(
             f"{printable(source.name)} is not a readable notebook ({printable(str(exc))[:300]})"
         ) from None
-    shared: list[str] = []
-    tagged: dict[str, list[str]] = {}
-    for cell in cells:
-        if not isinstance(cell, dict):
-            continue
-        if cell.get("cell_type") != "code":
-            continue
-        lines = _strip_magics(str(cell.get("source", "")))
-        first = next((line for line in lines if line.strip()), "")
-        match = TAG.match(first.strip())
-        if match:
-            tagged.setdefault(match.group(1), []).append("\n".join(lines))
-        else:
-            shared.append("\n".join(lines))
+    numbered = (
+        (f"{printable(source.name)}, cell {number}", str(cell.get("source", "")))
+        for number, cell in enumerate(cells, start=1)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    )
+    shared, tagged = split_tagged(numbered)
     if not tagged:
         raise InvalidSubmission(
             f"{printable(source.name)} has no cell tagged '# exercise: NAME' (NAME one of "
             f"{', '.join(exercises) or 'an exercise'})"
         )
-    return {name: "\n\n".join(shared + cells) + "\n" for name, cells in tagged.items()}
+    return {name: assemble(shared + pieces) for name, pieces in tagged.items()}
+
+
+def split_tagged(
+    cells: Iterable[tuple[str, str]],
+) -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """(label, code) cells → (the untagged ones, the tagged ones per exercise), in order,
+    with IPython magics and shell lines blanked."""
+    shared: list[tuple[str, str]] = []
+    tagged: dict[str, list[tuple[str, str]]] = {}
+    for label, code in cells:
+        lines = _strip_magics(code)
+        first = next((line for line in lines if line.strip()), "")
+        piece = (label, "\n".join(lines))
+        if match := TAG.match(first.strip()):
+            tagged.setdefault(match.group(1), []).append(piece)
+        else:
+            shared.append(piece)
+    return shared, tagged
+
+
+def assemble(pieces: list[tuple[str, str]]) -> tuple[str, list[tuple[int, str]]]:
+    """One module from (label, code) pieces, a blank line between them; returns the
+    source and each piece's first line with its label."""
+    starts, line = [], 1
+    for label, code in pieces:
+        starts.append((line, label))
+        line += code.count("\n") + 2
+    return "\n\n".join(code for _, code in pieces) + "\n", starts
 
 
 def _strip_magics(text: str) -> list[str]:
@@ -339,13 +415,25 @@ def _strip_magics(text: str) -> list[str]:
 
 
 def _from_notebook(source: Path, dest: Path, exercises: frozenset[str]) -> PreparedSubmission:
+    modules = notebook_sources(source, sorted(exercises))
+    return write_modules(modules, dest, exercises)
+
+
+def write_modules(
+    modules: dict[str, tuple[str, list[tuple[int, str]]]],
+    dest: Path,
+    exercises: Iterable[str],
+) -> PreparedSubmission:
+    """Write assembled modules (name → source and its pieces) into the folder ``dest``."""
     warnings: list[str] = []
-    shadowed = _shadowed_names(exercises, warnings)
-    for name, code in notebook_modules(source, sorted(exercises)).items():
+    shadowed = _shadowed_names(frozenset(exercises), warnings)
+    prepared = PreparedSubmission(dest, warnings)
+    for name, (code, starts) in modules.items():
         if name in shadowed:
             warnings.append(f"refused cells tagged {name!r}: the name would shadow a module")
             continue
         # A notebook's JSON may hold lone surrogates, which UTF-8 cannot: keep them as
         # escapes, and let Python say whether the module imports.
         (dest / f"{name}.py").write_text(code, encoding="utf-8", errors="backslashreplace")
-    return PreparedSubmission(dest, warnings)
+        prepared.pieces[f"{name}.py"] = starts
+    return prepared

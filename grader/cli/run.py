@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -25,13 +24,7 @@ from grader.cli.group import (
     threads_option,
 )
 from grader.grading import GradeOptions, grade_submission
-
-OUTPUT_LINES = 15
-# TensorFlow's start-up log lines (absl/glog format): not the student's, so not shown.
-TF_LOG_LINE = re.compile(
-    r"^([IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\]|WARNING: All log messages before absl)"
-)
-OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"}
+from grader.result_view import render
 
 
 @main.command("run")
@@ -44,11 +37,14 @@ OUTCOME_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": 
 @click.option("--json", "as_json", is_flag=True, help="Print the canonical JSON result.")
 @click.option("--public-only", is_flag=True, help="Run only the public tests.")
 @click.option("-k", "keyword", help="Only tests whose name matches (pytest -k).")
+@click.option(
+    "-x", "--exitfirst", "first_failure", is_flag=True, help="Stop at the first failed test."
+)
 @course_option
 @seed_option
 @threads_option
 def run_command(
-    exercises, submission, as_json, public_only, keyword, course_path, seed, threads
+    exercises, submission, as_json, public_only, keyword, first_failure, course_path, seed, threads
 ) -> None:
     """Grade a submission (default: the course's exercises/) on the tests present."""
     course = load_course(course_path)
@@ -62,6 +58,7 @@ def run_command(
         seed=seed,
         threads=threads,
         keyword=keyword,
+        first_failure=first_failure,
         visibilities=("public",) if public_only else ("public", "hidden"),
     )
     result = grade_submission(Path(source), course, options)
@@ -84,50 +81,8 @@ def exit_code(result: dict) -> int:
 
 def print_result(result: dict, console: Console | None = None) -> None:
     console = console or Console()
-    if result["status"] == "invalid_submission":
-        console.print(
-            f"[red]Submission {result['submission']} cannot be graded:[/] {result['message']}"
-        )
-    for warning in result.get("warnings", []):
-        console.print(f"[yellow]warning:[/] {warning}")
-    for name, exercise in result["exercises"].items():
-        table = Table(
-            title=f"{name}: {exercise['score']:g} / {exercise['max_score']:g}",
-            title_justify="left",
-            expand=False,
-        )
-        table.add_column("test")
-        table.add_column("outcome")
-        table.add_column("points", justify="right")
-        table.add_column("why", overflow="fold", max_width=80)
-        for test in exercise["tests"]:
-            label = test["name"] + (" (hidden)" if test["visibility"] == "hidden" else "")
-            style = OUTCOME_STYLE.get(test["outcome"], "")
-            table.add_row(
-                label,
-                f"[{style}]{test['outcome']}[/]",
-                f"{test['points']:g}/{test['max_points']:g}",
-                test["message"],
-            )
-        console.print(table)
-        if exercise.get("hidden_points_absent"):
-            console.print(
-                f"  {exercise['hidden_points_absent']:g} more points are in hidden "
-                "tests, run by your instructor."
-            )
-    output = [
-        line
-        for line in result.get("output", "").strip().splitlines()
-        if not TF_LOG_LINE.match(line)
-    ]
-    if output:
-        console.print("[dim]Your code printed (last lines, never used for grading):[/]")
-        console.print("\n".join(output[-OUTPUT_LINES:]), markup=False, highlight=False)
-    if result["status"] == "grader_error":
-        console.print(f"[red]grader error:[/] {result['message']}")
-    console.print(
-        f"[bold]Total: {result['score']:g} / {result['max_score']:g}[/]  (seed {result['seed']})"
-    )
+    for part in render(result):
+        console.print(part)
 
 
 @main.command("check")

@@ -83,6 +83,8 @@ class Worker:
         self._remote_ids = itertools.count(1)
         self._last_memory_check = 0.0
         self.timings: dict = {"startup_s": 0.0, "calls_s": {}}
+        # (module, function) of the last call into a submitted module: where a failure points
+        self.last_module_call: tuple[str, str] | None = None
 
     # -- life cycle -----------------------------------------------------------------
     @property
@@ -162,6 +164,8 @@ class Worker:
         """
         description = description or _describe(target)
         self._check_handles(target, args, kwargs or {})
+        if target.get("module") and target.get("attr"):
+            self.last_module_call = (str(target["module"]), str(target["attr"]))
         if not self.alive:
             self.start()
         self._remotes.clear()

@@ -201,6 +201,16 @@ def switch() -> str:
     return os.environ.get(SWITCH_ENV, "").strip().lower()
 
 
+# What `grade doctor` says on macOS (and any POSIX system other than Linux).
+OTHER_PLATFORM_NOTE = (
+    "not Linux: the worker runs in its own process group with resource limits (CPU "
+    "time, open files, file size), the grader's memory watchdog and deadlines, which keep "
+    "grading right "
+    "for honest mistakes; there is no Landlock, namespace or seccomp here, so the worker "
+    "can read what your user can: grade a class's untrusted work on Linux"
+)
+
+
 def _probe_host() -> Host:
     system = sys.platform
     root = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -208,7 +218,7 @@ def _probe_host() -> Host:
         return Host(
             system,
             root,
-            notes=("only resource limits exist on this platform",)
+            notes=(OTHER_PLATFORM_NOTE,)
             if not system.startswith("linux")
             else (f"{SWITCH_ENV}=off: resource limits only",),
         )

@@ -16,6 +16,9 @@ OPTIONAL = {"distributed", "keras", "tensorflow", "matplotlib", "resource", "cty
 # only after a platform check (on Windows the CLI's modules do not import). Only entry
 # points import them, so no cycle can hide there: test_entry_points_are_imported_by_nothing.
 ENTRY_POINTS = {"grader.entry", "grader.__main__"}
+# IPython's `%load_ext grader` calls grader.load_ipython_extension, which imports the magic
+# (and IPython) only when a kernel asks; nothing else imports grader.magic.
+EXTENSION_HOOK = ("grader", "grader.magic")
 
 
 def module_name(path: Path) -> str:
@@ -54,7 +57,7 @@ def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = {name: set() for name in MODULES}
     for name, path in MODULES.items():
         for imported, _, _ in grader_imports(path):
-            if imported in MODULES and imported != name:
+            if imported in MODULES and imported != name and (name, imported) != EXTENSION_HOOK:
                 edges[name].add(imported)
     return edges
 
@@ -86,6 +89,8 @@ def test_no_function_level_import_of_the_grader(name):
         for imported, line, at_top in grader_imports(MODULES[name])
         if not at_top
         and name not in ENTRY_POINTS
+        and (name, imported.rsplit(".", 1)[0]) != EXTENSION_HOOK
+        and (name, imported) != EXTENSION_HOOK
         and imported.split(".")[0] not in OPTIONAL
         and imported.split(".")[0] == "grader"
     ]
@@ -97,3 +102,9 @@ def test_entry_points_are_imported_by_nothing():
         name for name, edges in graph().items() if edges & ENTRY_POINTS and name not in ENTRY_POINTS
     ]
     assert not importers, f"grader modules import an entry point: {importers}"
+
+
+def test_the_magic_is_imported_only_by_the_extension_hook():
+    importers = [name for name, edges in graph().items() if EXTENSION_HOOK[1] in edges]
+    hook = [i for i, _, top in grader_imports(MODULES["grader"]) if i == EXTENSION_HOOK[1]]
+    assert not importers and hook, importers

@@ -573,3 +573,11 @@ def test_isolation_switches(monkeypatch):
         assert no_landlock.landlock_abi == 0
         assert no_landlock.net_namespace == HOST.net_namespace
         assert any("no-landlock" in note for note in no_landlock.notes)
+
+
+def test_macos_says_what_protects_a_worker(monkeypatch):
+    monkeypatch.setattr(isolation.sys, "platform", "darwin")
+    host = isolation._probe_host()
+    assert not (host.landlock_abi or host.net_namespace or host.sandbox_user)
+    assert host.notes == (isolation.OTHER_PLATFORM_NOTE,)
+    assert "resource limits" in host.notes[0] and "deadlines" in host.notes[0]

@@ -87,7 +87,7 @@ def test_notebooks_are_tagged_and_end_with_the_public_tests(release):
         notebook = nbformat.read(release.folder / "notebooks" / f"{name}.ipynb", as_version=4)
         code = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
         assert all(source.startswith(tag(name) + "\n") for source in code[:-1])
-        assert code[-1] == f"!grade --submission {name}.ipynb {name} --public-only"
+        assert code[-1] == f"%load_ext grader\n%grade {name}"
         assert notebook.cells[0].cell_type == "markdown" and name in notebook.cells[0].source
 
 
