@@ -250,6 +250,9 @@ def student_readme(course: Course, exercises: list[str]) -> str:
         f"| `{name}` | {_summary(course.stubs_dir / f'{name}.py')} |" for name in exercises
     )
     first = exercises[0]
+    tensorflow_range = next(
+        (f"`{d}`" for d in _project()["dependencies"] if d.startswith("tensorflow")), "any"
+    )
     commands = [
         ("grade", "every exercise, from ./exercises"),
         (f"grade {first}", "one exercise"),
@@ -277,6 +280,21 @@ python3 -m venv .venv
 source .venv/bin/activate
 pip install .
 ```
+
+`pip install .` keeps a TensorFlow you already have when it is one the exercises are
+tested on ({tensorflow_range}); otherwise it installs one.
+
+**In Google Colab** (or any Jupyter that already has TensorFlow): upload this folder
+as a zip, then run once per session:
+
+```python
+!unzip -qo course.zip -d /content/course
+%cd /content/course
+!pip install -q .
+```
+
+Then open a notebook of `notebooks/` and work there: its last cell, `%grade NAME`,
+grades the cells you have run, without saving.
 
 ## Grade your work
 
