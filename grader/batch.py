@@ -263,6 +263,7 @@ def grade_batch(
     assignment: Assignment | None = None,
     roster: dict[str, dict] | None = None,
     submitted: datetime | None = None,
+    only: frozenset[str] | None = None,
 ) -> BatchSummary:
     """Grade every submission of ``submissions_dir`` into ``out_dir`` and write the reports.
 
@@ -275,7 +276,8 @@ def grade_batch(
     its late policy (each submission timed by its files, or all at ``submitted``). With
     a ``roster``: a student who handed in nothing is ``missing``, a
     submission of nobody on it is flagged. A submission graded before and gone from the
-    folder now is recorded ``removed``.
+    folder now is recorded ``removed``. With ``only`` (submission ids), just those are
+    graded again (as with ``force``); the others keep their last result.
     """
     started = time.monotonic()
     notify = on_progress or (lambda event: None)
@@ -290,6 +292,11 @@ def grade_batch(
     if problem := course.unknown_exercises_message(exercises):
         raise BatchError(problem)
     entries, ignored = find_submissions(Path(submissions_dir), exclude=Path(out_dir))
+    if only is not None and (unknown := sorted(only - {entry.id for entry in entries})):
+        raise BatchError(
+            f"no submission {', '.join(map(printable, unknown))} in {submissions_dir} "
+            f"(its ids: {', '.join(entry.id for entry in entries[:20])})"
+        )
     out_dir = Path(out_dir)
     results_path = out_dir / RESULTS_NAME
     with _locked_out_dir(out_dir):
@@ -305,13 +312,19 @@ def grade_batch(
         try:
             pending: list[tuple[Staged, dict]] = []
             kept: dict[str, dict] = {}
+            merged = previous.merged()
             for index, entry in enumerate(entries):
+                if only is not None and entry.id not in only:  # --only: the rest stays
+                    if entry.id in merged:
+                        kept[entry.id] = merged[entry.id]
+                    continue
                 staged = stage(entry, staging_root / str(index), course, run_options)
                 context = _context(entry, assignment, roster, submitted)
                 key = run_key(staged.content, suite, exercises, run_options, seed, context)
                 old = latest.get((entry.id, tuple(sorted(exercises))))
                 if (
                     not force
+                    and only is None
                     and old
                     and old.get("batch", {}).get("key") == key
                     and old.get("status") != "grader_error"
@@ -328,11 +341,14 @@ def grade_batch(
                         **context,
                     }
                     pending.append((staged, meta))
-            absent = _absent(entries, roster, previous, exercises, course, run_options)
-            last = previous.merged()
+            absent = (
+                _absent(entries, roster, previous, exercises, course, run_options)
+                if only is None
+                else []
+            )
             for staged in absent:  # recorded like the others, without grading
                 key = run_key(staged.content, suite, exercises, run_options, seed)
-                old = last.get(staged.entry.id)
+                old = merged.get(staged.entry.id)
                 if old and old.get("batch", {}).get("key") == key:
                     kept[staged.entry.id] = old
                 else:
@@ -368,6 +384,7 @@ def grade_batch(
     current = {
         sid: fresh.get(sid) or kept[sid]
         for sid in [*(e.id for e in entries), *(staged.entry.id for staged in absent)]
+        if sid in fresh or sid in kept
     }
     return BatchSummary(
         out_dir=out_dir,

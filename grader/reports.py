@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 
 from grader import exports, report_html
+from grader.lms import read_lms_file
 from grader.result import hidden_messages_allowed, outcome_word
 from grader.results import RESULTS_NAME, ResultsFile, exercise_names, fmt, read_results
 from grader.safe_text import file_stem, markdown_text, spreadsheet_cell
@@ -59,7 +60,7 @@ def write_reports(out_dir: Path, publish: bool = False) -> WrittenReports:
     results, source = load_results(out_dir)
     reports = WrittenReports()
     files: list[tuple[Path, Callable[[], str]]] = [
-        (out_dir / "gradebook.csv", lambda: gradebook_csv(results)),
+        (out_dir / "gradebook.csv", lambda: gradebook_csv(results, read_lms_file(out_dir))),
         (
             out_dir / "report.html",
             lambda: report_html.render(results, damaged_lines=source.damaged),
@@ -95,9 +96,12 @@ def write_atomic(path: Path, text: str) -> Path:
 
 
 # -- gradebook -------------------------------------------------------------------------
-def gradebook_csv(results: list[dict]) -> str:
+def gradebook_csv(results: list[dict], lms: dict | None = None) -> str:
     """id, status, one column per exercise, total, max; then, when assignments were
-    graded, each assignment's weighted total and maximum, and how late the work came."""
+    graded, each assignment's weighted total and maximum, and how late the work came;
+    then, for a class read from an LMS export, the LMS's identifiers and late flag."""
+    students = (lms or {}).get("students", {})
+    id_columns = sorted({key for s in students.values() for key in s["identifiers"]})
     names = exercise_names(results)
     assignments = assignment_weights(results)
     late = any("late" in result for result in results)
@@ -105,7 +109,8 @@ def gradebook_csv(results: list[dict]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     header = ["id", "status", *names, "total", "max"]
     header += [f"{name}{suffix}" for name in assignments for suffix in ("", " max")]
-    writer.writerow(header + (["late"] if late else []))
+    header += ["late"] if late else []
+    writer.writerow(header + id_columns + (["lms_late"] if students else []))
     for result in results:
         exercises = result.get("exercises", {})
         row = [
@@ -119,6 +124,10 @@ def gradebook_csv(results: list[dict]) -> str:
             row += [fmt(points) for points in weighted(exercises, weights)]
         if late:
             row.append(describe_late(result.get("late")))
+        if students:
+            student = students.get(result["submission"], {"identifiers": {}, "late": False})
+            row += [spreadsheet_cell(student["identifiers"].get(c, "")) for c in id_columns]
+            row.append("yes" if student["late"] else "")
         writer.writerow(row)
     return buffer.getvalue()
 

@@ -251,7 +251,7 @@ def _copy_folder(
         target = dest / relative
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _copy_regular_file(path, target)
+            copy_regular_file(path, target)
         except OSError as exc:
             warnings.append(f"skipped {shown}: {exc.strerror or exc}")
             continue
@@ -260,7 +260,7 @@ def _copy_folder(
     return PreparedSubmission(dest, warnings)
 
 
-def _copy_regular_file(source: Path, target: Path) -> None:
+def copy_regular_file(source: Path, target: Path) -> None:
     """Copy a file that was a regular file when listed, without blocking if it is now a
     FIFO (O_NONBLOCK) and only if it is still a regular file once open."""
     fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)

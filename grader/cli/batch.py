@@ -23,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from grader import exports
 from grader.assignments import RosterError, read_roster
 from grader.batch import (
     BatchError,
@@ -42,7 +43,8 @@ from grader.cli.group import (
 )
 from grader.course import CourseError
 from grader.grading import GradeOptions
-from grader.reports import ReportError, write_reports
+from grader.lms import LAYOUTS, LmsError, prepare_class, read_lms_file
+from grader.reports import ReportError, load_results, write_atomic, write_reports
 from grader.sandbox.isolation import EnvironmentModified
 
 EXIT_INTERRUPTED = 130
@@ -99,6 +101,23 @@ EXIT_INTERRUPTED = 130
     help="Take every submission as handed in at this time (e.g. 2027-01-16T09:00+0000), "
     "not at its files' modification time.",
 )
+@click.option(
+    "--from",
+    "layout",
+    type=click.Choice(["auto", *LAYOUTS]),
+    default="auto",
+    show_default=True,
+    help="How SUBMISSIONS_DIR (a folder or a .zip) is laid out: an LMS's export "
+    "(canvas, moodle, gradescope, classroom: one submission per student, the LMS's ids "
+    "kept for the gradebook and `grade export`) or one entry per student (folders).",
+)
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Grade again only this submission (repeat for several); the others keep their "
+    "results, and the reports are rewritten.",
+)
 @course_option
 def batch_command(
     submissions_dir,
@@ -111,6 +130,8 @@ def batch_command(
     assignment,
     roster,
     submitted,
+    layout,
+    only,
     course_path,
 ) -> None:
     """Grade every submission of SUBMISSIONS_DIR (folders, .zip, .ipynb) into OUT_DIR.
@@ -130,6 +151,12 @@ def batch_command(
         raise click.UsageError(str(exc)) from None
     jobs = jobs or available_cores()
     console = Console(soft_wrap=True)
+    try:
+        submissions_dir, layout, read = prepare_class(submissions_dir, out_dir, layout)
+    except (LmsError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if layout != "folders":
+        console.print(f"read as a {layout} export: {read} students")
     options = GradeOptions(exercises=tuple(exercises))
     try:
         with contextlib.ExitStack() as stack:
@@ -148,6 +175,7 @@ def batch_command(
                 assignment=chosen,
                 roster=students,
                 submitted=submitted,
+                only=frozenset(only) if only else None,
             )
     except BatchError as exc:
         raise click.UsageError(str(exc)) from None
@@ -195,6 +223,39 @@ def report_command(out_dir, publish) -> None:
     for problem in reports.problems:
         click.echo(f"could not write {problem}", err=True)
     sys.exit(EXIT_ERROR if reports.problems else EXIT_FULL)
+
+
+@main.command("export")
+@click.argument("out_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "lms",
+    type=click.Choice(["canvas", "moodle"]),
+    required=True,
+    help="The LMS whose gradebook import the CSV is for.",
+)
+@click.option(
+    "--title",
+    default="grade",
+    show_default=True,
+    help='Canvas: the assignment column\'s title, as in Canvas ("Name (id)" to match one).',
+)
+def export_command(out_dir, lms, title) -> None:
+    """Write OUT_DIR/<lms>.csv: the batch's totals as the LMS imports them."""
+    try:
+        results, _ = load_results(out_dir)
+    except ReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    students = read_lms_file(out_dir).get("students", {})
+    text, unmatched = exports.lms_gradebook(lms, results, students, title)
+    path = write_atomic(out_dir / f"{lms}.csv", text)
+    click.echo(f"wrote {path} ({len(results)} students)")
+    if unmatched:
+        click.echo(
+            f"{unmatched} rows carry no {lms} id (the class was not read from a {lms} export): "
+            f"{lms} matches them only by the login in the id column, or not at all",
+            err=True,
+        )
 
 
 @contextlib.contextmanager

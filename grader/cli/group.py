@@ -15,7 +15,7 @@ from grader.course import Course, CourseError
 EXIT_FULL, EXIT_LOST, EXIT_ERROR = 0, 1, 2
 # Commands that need the instructor's course (solutions and hidden tests): a student
 # bundle's `grade --help` does not list them.
-INSTRUCTOR_COMMANDS = ("batch", "report", "check", "release", "gradescope")
+INSTRUCTOR_COMMANDS = ("batch", "report", "export", "check", "release", "gradescope")
 
 
 class DefaultGroup(click.Group):

@@ -160,6 +160,24 @@ def test_resume_skips_unchanged_and_regrades_changed(tmp_path, course):
     assert (fourth.graded, fourth.skipped) == (3, 0)
 
 
+def test_only_regrades_the_named_submissions_and_keeps_the_history(tmp_path, course):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    folder_submission(folder, "ada", PERFECT)
+    folder_submission(folder, "bob", WRONG_MUL)
+    out = tmp_path / "out"
+    grade_batch(folder, out, course, OPTIONS, jobs=2, seed=4)
+    (folder / "ada" / "adder.py").write_text(WRONG_MUL)  # changed, but not asked for
+    (folder / "bob" / "adder.py").write_text(PERFECT)  # the regrade request
+    again = grade_batch(folder, out, course, OPTIONS, jobs=2, only=frozenset({"bob"}))
+    assert (again.graded, again.skipped) == (1, 1)
+    assert again.results["bob"]["score"] == 20 and again.results["ada"]["score"] == 20
+    assert lines_by_id(out) == {"ada": 1, "bob": 2}  # results.jsonl keeps bob's first grade
+    assert "bob,graded,20,20,20" in (out / "gradebook.csv").read_text()
+    with pytest.raises(BatchError, match="no submission carl"):
+        grade_batch(folder, out, course, OPTIONS, only=frozenset({"carl"}))
+
+
 def test_a_course_graded_exercise_by_exercise_keeps_every_column(tmp_path):
     """One exercise a week into the same folder: the gradebook accumulates, and a rerun
     of an exercise already graded keeps its results."""
