@@ -43,8 +43,9 @@ from grader.results import (
     end_torn_line,
     read_results,
 )
-from grader.safe_text import SUBMISSION_SUFFIXES, printable, unique_ids
+from grader.safe_text import SUBMISSION_SUFFIXES, file_stem, printable, unique_ids
 from grader.sandbox.isolation import EnvironmentModified
+from grader.similarity import SOURCES_NAME
 from grader.submission import InvalidSubmission, PreparedSubmission, prepare
 
 LOCK_NAME = ".batch.lock"
@@ -203,6 +204,19 @@ def stage(entry: Entry, staging: Path, course: Course, options: GradeOptions) ->
         return Staged(entry, None, "fault", result)
 
 
+def keep_sources(staged: Staged, dest: Path, exercises: list[str]) -> None:
+    """Keep the exercise modules a submission handed in (``OUT/sources/<id>/``), for the
+    similarity report; a module that cannot be kept is only missing from it."""
+    if staged.prepared is None:
+        return
+    for name in exercises:
+        module = staged.prepared.folder / f"{name}.py"
+        if module.is_file():
+            with contextlib.suppress(OSError):
+                dest.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(module, dest / module.name)
+
+
 def grade_one(staged: Staged, course: Course, options: GradeOptions) -> dict:
     """Grade one staged submission; a grader error is retried once, then kept.
 
@@ -319,6 +333,7 @@ def grade_batch(
                         kept[entry.id] = merged[entry.id]
                     continue
                 staged = stage(entry, staging_root / str(index), course, run_options)
+                keep_sources(staged, out_dir / SOURCES_NAME / file_stem(entry.id), exercises)
                 context = _context(entry, assignment, roster, submitted)
                 key = run_key(staged.content, suite, exercises, run_options, seed, context)
                 old = latest.get((entry.id, tuple(sorted(exercises))))
@@ -380,7 +395,7 @@ def grade_batch(
             )
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
-        reports = write_reports(out_dir)
+        reports = write_reports(out_dir, stubs_dir=course.stubs_dir)
     current = {
         sid: fresh.get(sid) or kept[sid]
         for sid in [*(e.id for e in entries), *(staged.entry.id for staged in absent)]

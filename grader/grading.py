@@ -44,6 +44,7 @@ class GradeOptions:
     memory_gb: float = 6.0
     keyword: str | None = None
     first_failure: bool = False  # stop at the first test that does not pass (pytest -x)
+    partial_credit: bool | None = None  # metric ramps on or off; None: as the course says
     preload_tf: bool = True
 
 
@@ -168,6 +169,8 @@ def _pytest_command(
         command += ["-k", options.keyword]
     if options.first_failure:
         command.append("-x")
+    if options.partial_credit is not None:
+        command += ["--partial-credit", "on" if options.partial_credit else "off"]
     if not options.preload_tf:
         command.append("--no-preload-tf")
     return command
@@ -229,6 +232,8 @@ def _fill_result(
             grader_fault=bool(record and record["grader_fault"]),
             crash=bool(record and record["crash"]),
             location=prepared.describe(location) if location else "",
+            partial_points=record.get("points") if record else None,
+            metric=record.get("metric") if record else None,
         )
         exercise = result["exercises"].setdefault(item["exercise"], new_exercise())
         exercise["tests"].append(test)

@@ -99,6 +99,8 @@ def unpack(export: Path, dest: Path) -> Path:
     """The export's folder: ``export`` itself, or its zip extracted (safely) under ``dest``."""
     if export.is_dir():
         return export
+    if not export.exists():
+        raise LmsError(f"the submissions folder {export} does not exist")
     if export.suffix != ".zip" or not zipfile.is_zipfile(export):
         raise LmsError(f"{printable(export.name)} is neither a folder nor a zip of an export")
     shutil.rmtree(dest, ignore_errors=True)

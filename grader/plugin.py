@@ -53,6 +53,13 @@ RETURNS = pytest.StashKey[dict[str, ReturnSpec]]()  # "module.function" → its 
 PRELOAD_TF = pytest.StashKey[bool]()  # whether workers import TensorFlow before the student
 SETUP_S = pytest.StashKey[float]()  # per item: its fixtures' time, added to its duration
 STUDENT = pytest.StashKey[SubmissionProxy]()  # the submission under test, once started
+COURSE = pytest.StashKey[Course]()  # the course the tests belong to
+PARTIAL_CREDIT = pytest.StashKey[bool]()  # whether metric tests with a ramp earn a share
+METRIC = pytest.StashKey[float]()  # per item: the value a metric test measured
+PARTIAL_CREDIT_HELP = (
+    "metric tests with a ramp in their manifest earn partial credit: on, off "
+    "(default: the course's tests/exercises/course.toml, partial_credit)"
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -68,6 +75,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--worker-memory-gb", type=float, default=6.0, help="resident memory limit of a worker"
     )
+    group.addoption("--partial-credit", choices=("on", "off"), help=PARTIAL_CREDIT_HELP)
     group.addoption(
         "--no-preload-tf",
         action="store_true",
@@ -89,7 +97,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[VERSIONS] = {}
     config.stash[OUTPUT] = ""
     config.stash[TIMINGS] = {}
-    config.stash[RETURNS] = course_returns(Course(_course_root(config)))
+    course = Course(_course_root(config))
+    config.stash[COURSE] = course
+    config.stash[RETURNS] = course_returns(course)
+    switch = config.getoption("partial_credit")
+    config.stash[PARTIAL_CREDIT] = course.partial_credit if switch is None else switch == "on"
 
 
 # -- fixtures -------------------------------------------------------------------------
@@ -170,6 +182,17 @@ def seed(request: pytest.FixtureRequest) -> int:
     """A seed for this test, derived from the run's seed and the test's name."""
     digest = hashlib.sha256(f"{request.config.stash[SEED]}:{request.node.nodeid}".encode())
     return int.from_bytes(digest.digest()[:4], "big")
+
+
+@pytest.fixture
+def metric(request: pytest.FixtureRequest):
+    """``metric(value)``: the value a metric test measured, before it checks its bar. With
+    partial credit on, a test that falls short earns its ramp's share of its points."""
+
+    def record(value: float) -> None:
+        request.node.stash[METRIC] = float(value)
+
+    return record
 
 
 @pytest.fixture
@@ -307,6 +330,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         crash = call.excinfo is not None and isinstance(call.excinfo.value, WorkerCrashed)
         failed_public = outcome != "passed" and visibility == "public"
         location = student_location(item, call.excinfo) if failed_public else None
+        points = max_points if outcome == "passed" else 0.0
+        measured = item.stash.get(METRIC, None)
+        ramp = item.config.stash[COURSE].ramp(exercise, item.name)
+        partial = ramp and item.config.stash[PARTIAL_CREDIT] and outcome == "failed"
+        if partial and measured is not None and measured < ramp.bar:  # short of the bar only
+            points = ramp.points(measured, max_points)
+            message = f"partial credit on a measured metric: {points:g} of {max_points:g} points"
         item.config.stash[RECORDS].append(
             {
                 "nodeid": item.nodeid,
@@ -314,7 +344,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
                 "visibility": visibility,
                 "name": item.name,
                 "outcome": outcome,
-                "points": max_points if outcome == "passed" else 0.0,
+                "points": points,
+                "metric": measured,
                 "max_points": max_points,
                 "message": message,
                 "duration_s": round(

@@ -2,7 +2,8 @@
 
 It shows the score distribution overall and per exercise, the tests failed most
 often, the submissions that timed out, crashed or could not be graded, a table of
-every submission, and the run's provenance (grader, test suite, versions, seed).
+every submission, the submissions most alike, and the run's provenance (grader, test
+suite, versions, seed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from html import escape
 
 from grader.results import exercise_names, fmt
 from grader.safe_text import file_stem
+from grader.similarity import Pair
 
 STATUS_COLORS = {
     "graded": "#4c72b0",
@@ -34,11 +36,14 @@ table { border-collapse: collapse; margin: .5em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .6em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num { text-align: right; }
 .muted { color: #777; } .bad { color: #c44e52; } img { max-width: 100%; }
+.pair { display: flex; gap: 1em; } .pair pre { flex: 1; overflow: auto; max-height: 30em;
+  background: #f8f8f8; padding: .5em; font-size: 85%; }
 """
 
 
-def render(results: list[dict], damaged_lines: int = 0) -> str:
-    """The page for ``results`` (the latest result of each submission)."""
+def render(results: list[dict], damaged_lines: int = 0, pairs: list[Pair] | None = None) -> str:
+    """The page for ``results`` (the latest result of each submission) and the most
+    alike ``pairs`` of submissions (``grader.similarity``)."""
     names = exercise_names(results)
     totals = [r["score"] for r in results]
     parts = [
@@ -65,11 +70,35 @@ def render(results: list[dict], damaged_lines: int = 0) -> str:
         _trouble_table(results),
         "<h2>Submissions</h2>",
         _submissions_table(results, names),
+        "<h2>Most alike submissions</h2>",
+        _similarity_section(pairs or []),
         "<h2>Provenance</h2>",
         _provenance_table(results, damaged_lines),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+def _similarity_section(pairs: list[Pair]) -> str:
+    """The top pairs per exercise, each openable side by side."""
+    if not pairs:
+        return "<p class='muted'>No two submissions share code beyond the stub.</p>"
+    parts = [
+        "<p class='muted'>The share of one module's fingerprints (winnowing, as MOSS) found "
+        "in the other, the stub's own code left out; names and comments do not count. A "
+        "lead to read, not a verdict.</p>"
+    ]
+    for pair in pairs:
+        title = (
+            f"{escape(pair.exercise)}: <b>{escape(pair.first)}</b> and "
+            f"<b>{escape(pair.second)}</b>, {pair.similarity:.0%}"
+        )
+        parts.append(
+            f"<details><summary>{title}</summary><div class='pair'>"
+            f"<pre>{escape(pair.first_code)}</pre><pre>{escape(pair.second_code)}</pre>"
+            "</div></details>"
+        )
+    return "\n".join(parts)
 
 
 # -- plots -------------------------------------------------------------------------------

@@ -2,9 +2,10 @@
 
 ``write_reports(OUT_DIR)`` writes ``gradebook.csv`` (one row per submission),
 ``feedback/<id>.md`` for each student, ``report.html`` for the instructor (see
-``grader.report_html``) and the exports of ``grader.exports``. A student's feedback
-shows the public tests with their messages; hidden tests only by name and points,
-never their messages. Each file is written whole and renamed into place.
+``grader.report_html``, with the submissions most alike), ``similarity.csv`` (from the
+modules the batch kept in ``OUT/sources/``) and the exports of ``grader.exports``. A
+student's feedback shows the public tests with their messages; hidden tests only by name
+and points, never their messages. Each file is written whole and renamed into place.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from grader.lms import read_lms_file
 from grader.result import hidden_messages_allowed, outcome_word
 from grader.results import RESULTS_NAME, ResultsFile, exercise_names, fmt, read_results
 from grader.safe_text import file_stem, markdown_text, spreadsheet_cell
+from grader.similarity import class_pairs, similarity_csv
 
 
 class ReportError(Exception):
@@ -50,7 +52,9 @@ class WrittenReports:
     problems: list[str] = field(default_factory=list)
 
 
-def write_reports(out_dir: Path, publish: bool = False) -> WrittenReports:
+def write_reports(
+    out_dir: Path, publish: bool = False, stubs_dir: Path | None = None
+) -> WrittenReports:
     """Rebuild every report of ``out_dir`` from its results file.
 
     Each file is its own boundary: one submission's feedback that cannot be written (or
@@ -59,13 +63,19 @@ def write_reports(out_dir: Path, publish: bool = False) -> WrittenReports:
     out_dir = Path(out_dir)
     results, source = load_results(out_dir)
     reports = WrittenReports()
+    try:  # the stub's code is left out of the comparison when the course is at hand
+        pairs = class_pairs(out_dir, stubs_dir, exercise_names(results))
+    except Exception as exc:  # the similarity report never costs the others
+        pairs = []
+        reports.problems.append(f"similarity: {type(exc).__name__}: {exc}")
     files: list[tuple[Path, Callable[[], str]]] = [
         (out_dir / "gradebook.csv", lambda: gradebook_csv(results, read_lms_file(out_dir))),
         (
             out_dir / "report.html",
-            lambda: report_html.render(results, damaged_lines=source.damaged),
+            lambda: report_html.render(results, damaged_lines=source.damaged, pairs=pairs),
         ),
         (out_dir / "junit.xml", lambda: exports.junit_xml(results)),
+        (out_dir / "similarity.csv", lambda: similarity_csv(pairs)),
     ]
     for result in results:
         stem = file_stem(result["submission"])

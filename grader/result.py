@@ -28,7 +28,7 @@ class TestRecord(TypedDict):
     name: str  # the test function's name, with its parameters
     outcome: Outcome  # passed; failed (a check); error (the code raised); timeout;
     # not_started (the code still raises the stub's NotImplementedError)
-    points: float  # points earned: max_points when passed, else 0
+    points: float  # points earned: max_points when passed, a metric's ramp share, else 0
     max_points: float  # what the test is worth
     message: str  # why it did not pass (a hidden test's details never appear)
     duration_s: float  # the test's time, its fixtures' included
@@ -37,6 +37,7 @@ class TestRecord(TypedDict):
     crash: bool  # the student's worker died (exit, signal, memory, protocol)
     location: str  # the student's file and line the failure points to, as the student
     # knows it ("exercises/NAME.py:67", "NAME.ipynb, cell 5, line 3"); "" if unknown
+    metric: NotRequired[float]  # what a metric test measured (instructors only: results.jsonl)
 
 
 class ExerciseResult(TypedDict):
@@ -96,12 +97,15 @@ def new_test(
     grader_fault: bool = False,
     crash: bool = False,
     location: str = "",
+    partial_points: float | None = None,
+    metric: float | None = None,
 ) -> TestRecord:
-    """A test's verdict; its points follow from its outcome."""
-    return TestRecord(
+    """A test's verdict; its points follow from its outcome (all when passed), or are a
+    failed metric test's ``partial_points`` from its ramp."""
+    record = TestRecord(
         name=name,
         outcome=outcome,
-        points=max_points if outcome == "passed" else 0.0,
+        points=max_points if outcome == "passed" else min(partial_points or 0.0, max_points),
         max_points=max_points,
         message=message,
         duration_s=duration_s,
@@ -110,6 +114,9 @@ def new_test(
         crash=crash,
         location=location,
     )
+    if metric is not None:
+        record["metric"] = metric
+    return record
 
 
 def outcome_word(test: TestRecord) -> str:

@@ -118,6 +118,12 @@ EXIT_INTERRUPTED = 130
     help="Grade again only this submission (repeat for several); the others keep their "
     "results, and the reports are rewritten.",
 )
+@click.option(
+    "--partial-credit",
+    type=click.Choice(["on", "off"]),
+    help="Metric tests with a ramp earn partial credit, or not, for this batch "
+    "(default: the course's tests/exercises/course.toml).",
+)
 @course_option
 def batch_command(
     submissions_dir,
@@ -132,6 +138,7 @@ def batch_command(
     submitted,
     layout,
     only,
+    partial_credit,
     course_path,
 ) -> None:
     """Grade every submission of SUBMISSIONS_DIR (folders, .zip, .ipynb) into OUT_DIR.
@@ -157,7 +164,10 @@ def batch_command(
         raise click.UsageError(str(exc)) from None
     if layout != "folders":
         console.print(f"read as a {layout} export: {read} students")
-    options = GradeOptions(exercises=tuple(exercises))
+    options = GradeOptions(
+        exercises=tuple(exercises),
+        partial_credit=None if partial_credit is None else partial_credit == "on",
+    )
     try:
         with contextlib.ExitStack() as stack:
             executor = stack.enter_context(dask_executor(scheduler)) if scheduler else None
@@ -203,16 +213,18 @@ def batch_command(
 
 @main.command("report")
 @click.argument("out_dir", type=click.Path(path_type=Path))
+@course_option
 @click.option(
     "--publish",
     is_flag=True,
     help="Grades are published: students' feedback shows why hidden tests failed "
     '(unless their assignment says feedback = "never").',
 )
-def report_command(out_dir, publish) -> None:
+def report_command(out_dir, publish, course_path) -> None:
     """Rebuild the reports of OUT_DIR from its results.jsonl."""
+    stubs_dir = load_course(course_path).stubs_dir if course_path else None
     try:
-        reports = write_reports(out_dir, publish=publish)
+        reports = write_reports(out_dir, publish=publish, stubs_dir=stubs_dir)
     except ReportError as exc:
         raise click.UsageError(str(exc)) from None
     except OSError as exc:

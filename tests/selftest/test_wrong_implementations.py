@@ -3,7 +3,8 @@
 ``tests/exercises/<exercise>/wrong/<bug>.patch`` is the reference with one bug (see
 ``fixture_patches``), under a header naming the hidden tests that must reject it. The
 module is made from today's reference at test time; only the named tests run (``-k``),
-so the suite stays fast, and each must end with zero points and a message. A fixture
+so the suite stays fast, and each must end with zero points and a message (partial
+credit off: test_partial_credit proves the ramps). A fixture
 whose header says ``slow:`` (a second fixture that trains, for tests another fixture
 already proves) runs only with ``-m slow``.
 
@@ -69,6 +70,7 @@ def graded(request, course, tmp_path_factory) -> dict[tuple[str, str], Result]:
             seed=12345,
             keyword=" or ".join(fixture.tests),
             threads=threads,
+            partial_credit=False,  # the test's verdict is what a fixture proves
         )
         folder = tmp_path_factory.mktemp(f"{fixture.exercise}-{fixture.bug}")
         return grade_submission(materialise(fixture, folder / fixture.bug), course, options)

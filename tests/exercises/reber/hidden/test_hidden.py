@@ -230,10 +230,11 @@ def test_classifier_trains_within_budget_and_is_recurrent(student, trained):
 
 
 @pytest.mark.points(2)
-def test_classifier_accuracy_on_fresh_strings(trained, rng):
+def test_classifier_accuracy_on_fresh_strings(trained, rng, metric):
     strings, y = labelled_set(2_000, rng)
     probs = predict(trained, ids(strings))
     accuracy = float(((probs > 0.5) == (y > 0.5)).mean())
+    metric(accuracy)  # partial credit between chance and the bar (the manifest's ramp)
     assert accuracy >= ACCURACY_THRESHOLD, (
         f"accuracy on 2000 fresh strings is {accuracy:.3f}, below {ACCURACY_THRESHOLD}"
     )
@@ -243,11 +244,12 @@ def test_classifier_accuracy_on_fresh_strings(trained, rng):
 
 
 @pytest.mark.points(1)
-def test_classifier_tells_long_range_pairs(trained, rng):
+def test_classifier_tells_long_range_pairs(trained, rng, metric):
     pairs = long_range_pairs(rng, 50)
     strings = [s for pair in pairs for s in pair]
     probs = predict(trained, ids(strings))
     accuracy = float(((probs > 0.5) == np.tile([True, False], len(pairs))).mean())
+    metric(accuracy)
     assert accuracy >= PAIRS_THRESHOLD, (
         f"the model tells apart only {accuracy:.0%} of long strings whose validity depends "
         "on the 2nd and 2nd-to-last characters"
