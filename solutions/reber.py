@@ -88,26 +88,26 @@ def generate_dataset(size: int, rng) -> tuple[np.ndarray, np.ndarray]:
     return X.reshape(size, -1).astype(np.int32), y
 
 
-class _StopWhenPerfect(keras.callbacks.Callback):
-    """Stop once validation has been perfect for two epochs in a row: the rest is wasted
-    time, and the second epoch makes the rare long strings reliable."""
+# Training configuration. The figures behind each choice are in
+# tests/exercises/reber/calibration.md (20 seeds).
+BATCH_SIZE = 256  # a small GRU's step costs about the same for 64 rows as for 256
+LEARNING_RATE = 0.02  # Adam's first rate, gradients clipped to norm 1, cosine-decayed to
+# 5% over MAX_EPOCHS: constant 0.01 or 0.02 left some seeds oscillating to the cap
+MAX_EPOCHS = 30  # the slowest of 20 seeds needs about 15; the cap bounds a freak run
+STOP_ACCURACY = 0.999  # validation accuracy at which training stops (2 errors in 2,000)
+LONG_RANGE_TWINS = 0.25  # share of valid strings also trained with their twin (see below)
+T_ID, P_ID = 1 + POSSIBLE_CHARS.index("T"), 1 + POSSIBLE_CHARS.index("P")
 
-    def __init__(self):
-        super().__init__()
-        self.perfect_epochs = 0
+
+class _StopWhenAccurate(keras.callbacks.Callback):
+    """Stop once validation accuracy reaches STOP_ACCURACY: the rest is wasted time."""
 
     def on_epoch_end(self, epoch, logs=None):
-        perfect = (logs or {}).get("val_accuracy", 0.0) >= 0.9995
-        self.perfect_epochs = self.perfect_epochs + 1 if perfect else 0
-        if self.perfect_epochs >= 2:
+        if (logs or {}).get("val_accuracy", 0.0) >= STOP_ACCURACY:
             self.model.stop_training = True
 
 
-BATCH_SIZE = 256  # a small GRU's step costs about the same for 64 rows as for 256
-MAX_EPOCHS = 60  # most seeds stop after 10-20; a few sit on a plateau until about 40
-
-
-def build_classifier() -> keras.Model:
+def build_classifier(steps_per_epoch: int) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=(None,), dtype="int32"),
@@ -116,9 +116,29 @@ def build_classifier() -> keras.Model:
             keras.layers.Dense(1, activation="sigmoid"),
         ]
     )
-    optimizer = keras.optimizers.Adam(learning_rate=0.01, clipnorm=1.0)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        LEARNING_RATE, decay_steps=MAX_EPOCHS * steps_per_epoch, alpha=0.05
+    )
+    optimizer = keras.optimizers.Adam(learning_rate=schedule, clipnorm=1.0)
     model.compile(loss="binary_crossentropy", optimizer=optimizer, metrics=["accuracy"])
     return model
+
+
+def with_long_range_twins(X, y, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Add, for a share of the valid strings, the string again and its twin with the
+    second symbol switched (T <-> P): a string invalid by the long-range rule alone.
+
+    Random corruption rarely hits that rule (a few strings in a hundred), so without
+    twins many seeds sit for tens of epochs at the accuracy of every other rule before
+    the GRU learns to carry the second symbol to the end. The valid copy keeps the
+    classes balanced.
+    """
+    valid = np.flatnonzero(y[:, 0] > 0.5)
+    chosen = rng.choice(valid, int(LONG_RANGE_TWINS * len(valid)), replace=False)
+    twins = X[chosen].copy()
+    twins[:, 1] = np.where(twins[:, 1] == T_ID, P_ID, T_ID)
+    labels = np.ones((len(chosen), 1), dtype=y.dtype)
+    return np.concatenate([X, X[chosen], twins]), np.concatenate([y, labels, 0 * labels])
 
 
 def trimmed_batches(X, y, batch_size: int, shuffle: bool) -> tf.data.Dataset:
@@ -135,12 +155,15 @@ def trimmed_batches(X, y, batch_size: int, shuffle: bool) -> tf.data.Dataset:
 
 
 def train_classifier(X_train, y_train, X_valid, y_valid) -> keras.Model:
-    model = build_classifier()
+    X_train, y_train = with_long_range_twins(
+        np.asarray(X_train, dtype=np.int32), np.asarray(y_train, dtype=np.float32), np.random
+    )
+    model = build_classifier(steps_per_epoch=-(-len(X_train) // BATCH_SIZE))
     model.fit(
         trimmed_batches(X_train, y_train, BATCH_SIZE, shuffle=True),
         epochs=MAX_EPOCHS,
         verbose=0,
         validation_data=trimmed_batches(X_valid, y_valid, 1000, shuffle=False),
-        callbacks=[_StopWhenPerfect()],
+        callbacks=[_StopWhenAccurate()],
     )
     return model
