@@ -63,24 +63,6 @@ class Exercise:
     helpers: list[str] = field(default_factory=list)  # its modules in grader/worker/helpers/
     returns: dict = field(default_factory=dict)  # function → declared return type
     budgets: dict = field(default_factory=dict)  # function → the contract's time budget (s)
-    ramps: dict = field(default_factory=dict)  # metric test → {floor, bar}: partial credit
-
-
-@dataclass(frozen=True)
-class Ramp:
-    """Partial credit on a measured metric: none at or below ``floor``, all from ``bar``
-    (the contract's threshold) up, linear between, in tenths of a point."""
-
-    floor: float  # e.g. chance level: a model no better than guessing earns nothing
-    bar: float  # the contract's threshold: full points
-
-    def __post_init__(self):
-        if not self.floor < self.bar:
-            raise ValueError(f"a ramp needs floor < bar (floor {self.floor}, bar {self.bar})")
-
-    def points(self, value: float, max_points: float) -> float:
-        share = min(1.0, max(0.0, (value - self.floor) / (self.bar - self.floor)))
-        return round(share * max_points, 1)
 
 
 @dataclass(frozen=True)
@@ -189,14 +171,6 @@ class Course:
     def partial_credit(self) -> bool:
         """Whether metric tests with a ramp earn partial credit (else all or nothing)."""
         return bool(self.settings.get("partial_credit", False))
-
-    def ramp(self, exercise: str, test: str) -> Ramp | None:
-        """The partial-credit ramp of a metric test (its manifest's ``[ramps]``), if any."""
-        entry = self.exercise(exercise).ramps.get(test.split("[")[0])
-        try:
-            return Ramp(float(entry["floor"]), float(entry["bar"])) if entry else None
-        except (KeyError, TypeError, ValueError):
-            raise CourseError(f"{exercise}: the ramp of {test} needs floor < bar") from None
 
     @property
     def assignments_dir(self) -> Path:

@@ -29,6 +29,7 @@ import pytest
 from grader.course import Course, find_course_root
 from grader.locations import Location, definition, innermost_frame
 from grader.proxies import SubmissionProxy
+from grader.result import Ramp
 from grader.returns import ReturnSpec, course_returns
 from grader.sandbox.client import (
     GraderError,
@@ -53,11 +54,10 @@ RETURNS = pytest.StashKey[dict[str, ReturnSpec]]()  # "module.function" → its 
 PRELOAD_TF = pytest.StashKey[bool]()  # whether workers import TensorFlow before the student
 SETUP_S = pytest.StashKey[float]()  # per item: its fixtures' time, added to its duration
 STUDENT = pytest.StashKey[SubmissionProxy]()  # the submission under test, once started
-COURSE = pytest.StashKey[Course]()  # the course the tests belong to
 PARTIAL_CREDIT = pytest.StashKey[bool]()  # whether metric tests with a ramp earn a share
 METRIC = pytest.StashKey[float]()  # per item: the value a metric test measured
 PARTIAL_CREDIT_HELP = (
-    "metric tests with a ramp in their manifest earn partial credit: on, off "
+    "metric tests with a ramp marker earn partial credit: on, off "
     "(default: the course's tests/exercises/course.toml, partial_credit)"
 )
 
@@ -88,6 +88,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "exercise(name): the exercise (default: from the file)")
     config.addinivalue_line(
         "markers",
+        "ramp(floor, bar): partial credit on the value the test passes to `metric`: none "
+        "at or below floor, all points at bar, linear between (when the course says so)",
+    )
+    config.addinivalue_line(
+        "markers",
         "numpy_only: the exercise needs no TensorFlow; a run "
         "of numpy_only tests alone starts its workers without the TF preload",
     )
@@ -98,7 +103,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OUTPUT] = ""
     config.stash[TIMINGS] = {}
     course = Course(_course_root(config))
-    config.stash[COURSE] = course
     config.stash[RETURNS] = course_returns(course)
     switch = config.getoption("partial_credit")
     config.stash[PARTIAL_CREDIT] = course.partial_credit if switch is None else switch == "on"
@@ -332,7 +336,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         location = student_location(item, call.excinfo) if failed_public else None
         points = max_points if outcome == "passed" else 0.0
         measured = item.stash.get(METRIC, None)
-        ramp = item.config.stash[COURSE].ramp(exercise, item.name)
+        marker = item.get_closest_marker("ramp")
+        ramp = Ramp(**marker.kwargs) if marker else None
         partial = ramp and item.config.stash[PARTIAL_CREDIT] and outcome == "failed"
         if partial and measured is not None and measured < ramp.bar:  # short of the bar only
             points = ramp.points(measured, max_points)

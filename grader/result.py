@@ -8,6 +8,7 @@ module: it imports nothing of the grader.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal, NotRequired, TypedDict
 
 Status = Literal["graded", "invalid_submission", "grader_error", "empty", "missing", "removed"]
@@ -65,6 +66,23 @@ class Result(TypedDict):
     batch: NotRequired[dict]  # grade batch: entry, content and suite hashes, run key
     retried: NotRequired[bool]  # grade batch: a grader error was retried once
     late: NotRequired[dict]  # an assignment's late policy applied: days, penalty, due
+
+
+@dataclass(frozen=True)
+class Ramp:
+    """Partial credit on a measured metric: none at or below ``floor``, all from ``bar``
+    (the contract's threshold) up, linear between, in tenths of a point."""
+
+    floor: float  # e.g. chance level: a model no better than guessing earns nothing
+    bar: float  # the contract's threshold: full points
+
+    def __post_init__(self):
+        if not self.floor < self.bar:
+            raise ValueError(f"a ramp needs floor < bar (floor {self.floor}, bar {self.bar})")
+
+    def points(self, value: float, max_points: float) -> float:
+        share = min(1.0, max(0.0, (value - self.floor) / (self.bar - self.floor)))
+        return round(share * max_points, 1)
 
 
 def new_result(submission: str, seed: int, exercises: list[str], provenance: dict) -> Result:

@@ -7,7 +7,8 @@ import pytest
 from conftest import ROOT
 from fixture_patches import materialise, wrong_fixtures
 
-from grader.course import Course, Ramp
+from grader.course import Course
+from grader.result import Ramp
 from grader.grading import GradeOptions, grade_submission
 from grader.reports import feedback_markdown
 
@@ -24,15 +25,13 @@ def test_a_ramp_goes_from_nothing_at_the_floor_to_everything_at_the_bar():
         Ramp(floor=0.9, bar=0.9)
 
 
-def test_the_course_declares_its_ramps_and_its_switch():
+def test_the_course_switch_is_on():
     assert COURSE.partial_credit is True  # tests/exercises/course.toml
-    assert COURSE.ramp("reber", RAMPED[0]) == Ramp(0.5, 0.98)
-    assert COURSE.ramp("reber", "test_string_to_ids") is None
 
 
 @pytest.fixture(scope="module")
 def undertrained(tmp_path_factory):
-    """The Reber reference trained one epoch: its metrics sit between chance and the bar."""
+    """The Reber reference trained three epochs: its metrics sit between chance and the bar."""
     folder = tmp_path_factory.mktemp("undertrained")
     fixture = next(
         f for f in wrong_fixtures() if f.exercise == "reber" and f.path.stem == "undertrained"
