@@ -8,9 +8,9 @@ from conftest import ROOT
 from fixture_patches import materialise, wrong_fixtures
 
 from grader.course import Course
-from grader.result import Ramp
 from grader.grading import GradeOptions, grade_submission
 from grader.reports import feedback_markdown
+from grader.result import Ramp
 
 COURSE = Course(ROOT)
 RAMPED = ("test_classifier_accuracy_on_fresh_strings", "test_classifier_tells_long_range_pairs")
