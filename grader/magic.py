@@ -41,12 +41,14 @@ def kernel_modules(
 ) -> dict[str, tuple[str, list[tuple[int, str]]]]:
     """(execution count, source) of each input → the modules its tagged cells make,
     only for the course's ``exercises``; each piece is labelled ``In [n]``."""
+    wanted = set(exercises)
     _, tagged = split_tagged((f"In [{count}]", code) for count, code in inputs)
-    return {
-        name: assemble([piece for piece in pieces if _compiles(piece[1])])
-        for name, pieces in tagged.items()
-        if name in set(exercises) and any(_compiles(code) for _, code in pieces)
-    }
+    modules = {}
+    for name, pieces in tagged.items():
+        runnable = [(label, code) for label, code in pieces if _compiles(code)]
+        if name in wanted and runnable:
+            modules[name] = assemble(runnable)
+    return modules
 
 
 def _compiles(code: str) -> bool:
