@@ -137,12 +137,17 @@ def test_report_command_rebuilds_from_results_alone(graded, tmp_path):
 
 
 # -- resume --------------------------------------------------------------------------------
-def test_resume_skips_unchanged_and_regrades_changed(tmp_path, course):
+def ada_and_bob(tmp_path: Path) -> tuple[Path, Path]:
+    """(a class of two, ada right and bob wrong; where its batch writes)."""
     folder = tmp_path / "class"
     folder.mkdir()
     folder_submission(folder, "ada", PERFECT)
     folder_submission(folder, "bob", WRONG_MUL)
-    out = tmp_path / "out"
+    return folder, tmp_path / "out"
+
+
+def test_resume_skips_unchanged_and_regrades_changed(tmp_path, course):
+    folder, out = ada_and_bob(tmp_path)
     first = grade_batch(folder, out, course, OPTIONS, jobs=2, seed=4)
     assert (first.graded, first.skipped) == (2, 0) and first.results["bob"]["score"] == 12
 
@@ -161,11 +166,7 @@ def test_resume_skips_unchanged_and_regrades_changed(tmp_path, course):
 
 
 def test_only_regrades_the_named_submissions_and_keeps_the_history(tmp_path, course):
-    folder = tmp_path / "class"
-    folder.mkdir()
-    folder_submission(folder, "ada", PERFECT)
-    folder_submission(folder, "bob", WRONG_MUL)
-    out = tmp_path / "out"
+    folder, out = ada_and_bob(tmp_path)
     grade_batch(folder, out, course, OPTIONS, jobs=2, seed=4)
     (folder / "ada" / "adder.py").write_text(WRONG_MUL)  # changed, but not asked for
     (folder / "bob" / "adder.py").write_text(PERFECT)  # the regrade request
@@ -275,11 +276,7 @@ def test_published_feedback_follows_the_assignments_policy(tmp_path, course, pol
 
 
 def test_torn_last_line_is_ignored_and_regraded(tmp_path, course):
-    folder = tmp_path / "class"
-    folder.mkdir()
-    folder_submission(folder, "ada", PERFECT)
-    folder_submission(folder, "bob", WRONG_MUL)
-    out = tmp_path / "out"
+    folder, out = ada_and_bob(tmp_path)
     grade_batch(folder, out, course, OPTIONS, jobs=2, seed=4)
     results = out / RESULTS_NAME
     lines = results.read_bytes().splitlines(keepends=True)
