@@ -98,10 +98,10 @@ def _ids(date_strs: list[str], chars: str) -> np.ndarray:
 
 
 def _greedy_decode(model, encoder_ids: np.ndarray) -> np.ndarray:
-    """The most likely id at each step, fed back; every row of the batch at once."""
+    """The most likely id at each step, fed back; all rows in one traced call per step."""
     decoder_ids = np.full((len(encoder_ids), 1), SOS_ID, np.int32)
     for _ in range(OUTPUT_LENGTH):
-        probabilities = model([encoder_ids, decoder_ids], training=False)
+        probabilities = model.predict_on_batch([encoder_ids, decoder_ids])
         next_ids = np.argmax(probabilities[:, -1], axis=-1).astype(np.int32)
         decoder_ids = np.concatenate([decoder_ids, next_ids[:, np.newaxis]], axis=1)
     return decoder_ids[:, 1:]
