@@ -30,12 +30,24 @@ def train_time_column(budget_s: float) -> Column:
     )
 
 
-def run_seeds(description: str, run_seed: Callable[[int], tuple], columns: list[Column]) -> int:
-    """Parse ``--seeds`` and ``--start``, run every seed, print the table; 1 if any failed."""
+def seed_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line every script starts from: ``--seeds`` and ``--start``; a script
+    with options of its own adds them and hands the parsed arguments to ``run_seeds``."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--start", type=int, default=0)
-    args = parser.parse_args()
+    return parser
+
+
+def run_seeds(
+    description: str,
+    run_seed: Callable[[int], tuple],
+    columns: list[Column],
+    args: argparse.Namespace | None = None,
+) -> int:
+    """Run every seed of ``args`` (parsed here when not given), print the table; 1 if
+    any seed failed."""
+    args = args or seed_arguments(description).parse_args()
     rows = []
     for seed in range(args.start, args.start + args.seeds):
         rows.append(run_seed(seed))

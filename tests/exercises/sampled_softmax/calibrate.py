@@ -12,7 +12,7 @@ Runs in-process (the reference is trusted code); threads pinned to 2 like a work
 
 from __future__ import annotations
 
-import argparse
+import importlib
 import os
 import sys
 import time
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from calibration_runs import Column, run_seeds, seed_arguments  # noqa: E402
 
 from exercises.sampled_softmax.hidden import support  # noqa: E402
 from exercises.sampled_softmax.hidden.test_hidden import ACCURACY_THRESHOLD  # noqa: E402
@@ -47,9 +48,7 @@ def run_seed(module, seed: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
-    parser.add_argument("--start", type=int, default=0)
+    parser = seed_arguments(__doc__.splitlines()[0])
     parser.add_argument(
         "--submission",
         default=str(ROOT / "solutions"),
@@ -57,31 +56,21 @@ def main() -> int:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(args.submission).resolve()))
-    import sampled_softmax
-
-    rows = []
-    for seed in range(args.start, args.start + args.seeds):
-        rows.append(run_seed(sampled_softmax, seed))
-        print(
-            f"seed {seed:3d}  fit {rows[-1][0]:5.1f} s  accuracy {rows[-1][1]:.3f}  "
-            f"most frequent class {rows[-1][2]:.3f}",
-            flush=True,
-        )
-    seconds, accuracy, majority = (np.array(column) for column in zip(*rows, strict=True))
-    print(
-        f"fit seconds          min {seconds.min():.1f}  mean {seconds.mean():.1f}  "
-        f"max {seconds.max():.1f}"
+    module = importlib.import_module("sampled_softmax")
+    return run_seeds(
+        __doc__.splitlines()[0],
+        lambda seed: run_seed(module, seed),
+        [
+            Column("fit s", "stops on work done"),
+            Column(
+                "accuracy",
+                f"threshold {ACCURACY_THRESHOLD}",
+                lambda accuracy: accuracy < ACCURACY_THRESHOLD,
+            ),
+            Column("most frequent class", "what a model that does not learn reaches"),
+        ],
+        args,
     )
-    print(
-        f"accuracy             min {accuracy.min():.3f}  mean {accuracy.mean():.3f}  "
-        f"max {accuracy.max():.3f}  threshold {ACCURACY_THRESHOLD}"
-    )
-    print(
-        f"most frequent class  max {majority.max():.3f}  (what a model that does not learn reaches)"
-    )
-    failed = int((accuracy < ACCURACY_THRESHOLD).sum())
-    print("no failure" if not failed else f"{failed} failures")
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
