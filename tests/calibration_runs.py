@@ -1,8 +1,9 @@
 """What every exercise's ``calibrate.py`` prints: one line per seed, then each figure's
 min / mean / max against its limit, and whether any seed failed.
 
-A script gives ``run_seeds`` its own per-seed function (returning one number per
-column) and the columns; it exits with what ``run_seeds`` returns.
+A script parses its command line with ``seed_arguments`` (adding options of its own),
+gives ``run_seeds`` its per-seed function (one number per column), the columns and the
+parsed arguments, and exits with what ``run_seeds`` returns.
 """
 
 from __future__ import annotations
@@ -40,14 +41,10 @@ def seed_arguments(description: str) -> argparse.ArgumentParser:
 
 
 def run_seeds(
-    description: str,
-    run_seed: Callable[[int], tuple],
-    columns: list[Column],
-    args: argparse.Namespace | None = None,
+    run_seed: Callable[[int], tuple], columns: list[Column], args: argparse.Namespace
 ) -> int:
-    """Run every seed of ``args`` (parsed here when not given), print the table; 1 if
-    any seed failed."""
-    args = args or seed_arguments(description).parse_args()
+    """Run every seed of ``args`` (from ``seed_arguments``), print the table; 1 if any
+    seed failed."""
     rows = []
     for seed in range(args.start, args.start + args.seeds):
         rows.append(run_seed(seed))

@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import reber  # noqa: E402
-from calibration_runs import Column, run_seeds, train_time_column  # noqa: E402
+from calibration_runs import Column, run_seeds, seed_arguments, train_time_column  # noqa: E402
 
 from exercises.reber.hidden import support  # noqa: E402
 from exercises.reber.hidden.test_hidden import ACCURACY_THRESHOLD, PAIRS_THRESHOLD, TRAIN_BUDGET_S  # noqa: E402
@@ -53,14 +53,15 @@ def run_seed(seed: int) -> tuple[float, float, float]:
 
 
 def main() -> int:
+    args = seed_arguments(__doc__.splitlines()[0]).parse_args()
     return run_seeds(
-        __doc__.splitlines()[0],
         run_seed,
         [
             train_time_column(TRAIN_BUDGET_S),
             Column("accuracy", f"threshold {ACCURACY_THRESHOLD}", lambda a: a < ACCURACY_THRESHOLD),
             Column("pairs", f"threshold {PAIRS_THRESHOLD}", lambda a: a < PAIRS_THRESHOLD),
         ],
+        args,
     )
 
 

@@ -58,7 +58,6 @@ def main() -> int:
     sys.path.insert(0, str(Path(args.submission).resolve()))
     module = importlib.import_module("sampled_softmax")
     return run_seeds(
-        __doc__.splitlines()[0],
         lambda seed: run_seed(module, seed),
         [
             Column("fit s", "stops on work done"),

@@ -144,7 +144,6 @@ def main() -> int:
         after = Column("loss after", f"should stay >= {LOSS_BOUND}", lambda loss: loss < LOSS_BOUND)
         before = Column("loss before", "untrained")
     return run_seeds(
-        __doc__.splitlines()[0],
         lambda seed: run_seed(seed, build),
         [Column("fit s", "stops on work done (6 epochs)"), before, after],
         args,

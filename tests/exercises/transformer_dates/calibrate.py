@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import transformer_dates as reference  # noqa: E402
-from calibration_runs import Column, run_seeds, train_time_column  # noqa: E402
+from calibration_runs import Column, run_seeds, seed_arguments, train_time_column  # noqa: E402
 
 from exercises.transformer_dates.conftest import (  # noqa: E402
     N_TRAIN,
@@ -62,8 +62,8 @@ def run_seed(seed: int) -> tuple[float, float, float, float]:
 
 
 def main() -> int:
+    args = seed_arguments(__doc__.splitlines()[0]).parse_args()
     return run_seeds(
-        __doc__.splitlines()[0],
         run_seed,
         [
             train_time_column(TRAIN_BUDGET_S),
@@ -75,6 +75,7 @@ def main() -> int:
                 lambda a: a < SHORT_ACCURACY_THRESHOLD,
             ),
         ],
+        args,
     )
 
 
