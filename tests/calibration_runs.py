@@ -31,6 +31,11 @@ def train_time_column(budget_s: float) -> Column:
     )
 
 
+def threshold_column(name: str, threshold: float) -> Column:
+    """A figure a seed fails by falling below the hidden test's ``threshold``."""
+    return Column(name, f"threshold {threshold}", lambda value: value < threshold)
+
+
 def seed_arguments(description: str) -> argparse.ArgumentParser:
     """The command line every script starts from: ``--seeds`` and ``--start``; a script
     with options of its own adds them and hands the parsed arguments to ``run_seeds``."""

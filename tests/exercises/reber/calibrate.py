@@ -25,7 +25,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import reber  # noqa: E402
-from calibration_runs import Column, run_seeds, seed_arguments, train_time_column  # noqa: E402
+from calibration_runs import run_seeds, seed_arguments, threshold_column, train_time_column  # noqa: E402
 
 from exercises.reber.hidden import support  # noqa: E402
 from exercises.reber.hidden.test_hidden import ACCURACY_THRESHOLD, PAIRS_THRESHOLD, TRAIN_BUDGET_S  # noqa: E402
@@ -58,8 +58,8 @@ def main() -> int:
         run_seed,
         [
             train_time_column(TRAIN_BUDGET_S),
-            Column("accuracy", f"threshold {ACCURACY_THRESHOLD}", lambda a: a < ACCURACY_THRESHOLD),
-            Column("pairs", f"threshold {PAIRS_THRESHOLD}", lambda a: a < PAIRS_THRESHOLD),
+            threshold_column("accuracy", ACCURACY_THRESHOLD),
+            threshold_column("pairs", PAIRS_THRESHOLD),
         ],
         args,
     )

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from calibration_runs import Column, run_seeds, seed_arguments  # noqa: E402
+from calibration_runs import Column, run_seeds, seed_arguments, threshold_column  # noqa: E402
 
 from exercises.sampled_softmax.hidden import support  # noqa: E402
 from exercises.sampled_softmax.hidden.test_hidden import ACCURACY_THRESHOLD  # noqa: E402
@@ -61,11 +61,7 @@ def main() -> int:
         lambda seed: run_seed(module, seed),
         [
             Column("fit s", "stops on work done"),
-            Column(
-                "accuracy",
-                f"threshold {ACCURACY_THRESHOLD}",
-                lambda accuracy: accuracy < ACCURACY_THRESHOLD,
-            ),
+            threshold_column("accuracy", ACCURACY_THRESHOLD),
             Column("most frequent class", "what a model that does not learn reaches"),
         ],
         args,

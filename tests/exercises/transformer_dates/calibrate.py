@@ -26,7 +26,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "solutions")]
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import transformer_dates as reference  # noqa: E402
-from calibration_runs import Column, run_seeds, seed_arguments, train_time_column  # noqa: E402
+from calibration_runs import Column, run_seeds, seed_arguments, threshold_column, train_time_column  # noqa: E402
 
 from exercises.transformer_dates.conftest import (  # noqa: E402
     N_TRAIN,
@@ -68,12 +68,8 @@ def main() -> int:
         [
             train_time_column(TRAIN_BUDGET_S),
             Column("train CPU s", f"budget {TRAIN_BUDGET_S} s on 2 cores"),
-            Column("accuracy", f"threshold {ACCURACY_THRESHOLD}", lambda a: a < ACCURACY_THRESHOLD),
-            Column(
-                "short",
-                f"threshold {SHORT_ACCURACY_THRESHOLD}",
-                lambda a: a < SHORT_ACCURACY_THRESHOLD,
-            ),
+            threshold_column("accuracy", ACCURACY_THRESHOLD),
+            threshold_column("short", SHORT_ACCURACY_THRESHOLD),
         ],
         args,
     )
